@@ -1,0 +1,109 @@
+// Command segura-emulator runs the Cloud Entitlements API emulator standalone: the API and its
+// token endpoint over HTTP, and an Entra ID compatible token service over HTTPS.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/segura/terraform-provider-segura/internal/emulator"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:8080", "address of the API (HTTP)")
+	entraListen := flag.String("entra-listen", "127.0.0.1:8443", "address of the Entra ID token service (HTTPS); empty turns it off")
+	certFile := flag.String("entra-cert-file", "", "write the Entra ID service's self-signed certificate (PEM) here, for SSL_CERT_FILE")
+	stateFile := flag.String("state-file", "", "keep connections in this file across restarts")
+	directory := flag.String("directory", "", "Azure directory fixture (JSON); without it any well-formed credentials connect (demo mode)")
+	clientID := flag.String("client-id", emulator.DemoClientID, "client ID the token endpoint accepts")
+	clientSecret := flag.String("client-secret", emulator.DemoClientSecret, "client secret the token endpoint accepts")
+	tokenLifetime := flag.Duration("token-lifetime", time.Hour, "lifetime of access tokens")
+	syncDuration := flag.Duration("sync-duration", 3*time.Second, "how long a synchronization takes")
+	flag.Parse()
+
+	if err := run(*listen, *entraListen, *certFile, emulator.Options{
+		ClientID: *clientID, ClientSecret: *clientSecret, TokenLifetime: *tokenLifetime,
+		SyncDuration: *syncDuration, StateFile: *stateFile,
+	}, *directory); err != nil {
+		log.Fatalf("segura-emulator: %v", err)
+	}
+}
+
+func run(listen, entraListen, certFile string, opts emulator.Options, directory string) error {
+	if directory != "" {
+		d, err := emulator.LoadDirectory(directory)
+		if err != nil {
+			return err
+		}
+		opts.Directory = d
+	}
+	srv, err := emulator.New(opts)
+	if err != nil {
+		return err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", listen)
+	if err != nil {
+		return err
+	}
+	api := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	servers := []*http.Server{api}
+	errs := make(chan error, 2)
+	go func() { errs <- api.Serve(ln) }()
+
+	mode := "demo mode: any well-formed Azure credentials connect"
+	if directory != "" {
+		mode = "Azure directory " + directory
+	}
+	fmt.Printf("segura-emulator: API        http://%s/api/cloud-entitlements/v1\n", ln.Addr())
+	fmt.Printf("segura-emulator: token URL  http://%s/oauth2/token (client %s)\n", ln.Addr(), opts.ClientID)
+	fmt.Printf("segura-emulator: controls   http://%s/_emulator/\n", ln.Addr())
+
+	if entraListen != "" {
+		cert, pemBytes, err := emulator.SelfSignedTLS()
+		if err != nil {
+			return err
+		}
+		if certFile != "" {
+			if err := os.WriteFile(certFile, pemBytes, 0o644); err != nil {
+				return err
+			}
+		}
+		raw, err := lc.Listen(context.Background(), "tcp", entraListen)
+		if err != nil {
+			return err
+		}
+		eln := tls.NewListener(raw, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		entra := &http.Server{Handler: srv.EntraHandler(), ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, entra)
+		go func() { errs <- entra.Serve(eln) }()
+		fmt.Printf("segura-emulator: Entra ID   https://%s/ (AZURE_AUTHORITY_HOST)\n", eln.Addr())
+	}
+	fmt.Printf("segura-emulator: %s\n", mode)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case err := <-errs:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,245 @@
+package emulator
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault is an injected misbehaviour, set through POST /_emulator/faults.
+type Fault struct {
+	// Route is a route pattern such as "POST /api/cloud-entitlements/v1/azure/tenants";
+	// empty matches every route but the controls.
+	Route string `json:"route,omitempty"`
+	// Status answers with this error status (429, 500, 502, 503, 504) instead of handling.
+	Status int `json:"status,omitempty"`
+	// RetryAfter is the Retry-After header, in seconds, of a 429 or 503.
+	RetryAfter int `json:"retry_after,omitempty"`
+	// Count is how many matching requests the fault hits; zero means every one until cleared
+	// (then Probability, if set, decides each time).
+	Count       int     `json:"count,omitempty"`
+	Probability float64 `json:"probability,omitempty"`
+	// LatencyMS delays the handling.
+	LatencyMS int `json:"latency_ms,omitempty"`
+	// DropAfterCommit handles the request, then closes the connection without an answer.
+	DropAfterCommit bool `json:"drop_after_commit,omitempty"`
+}
+
+type controls struct {
+	faults []*Fault
+	counts map[string]map[string]int // route -> status -> count
+}
+
+// RequestCounts is the answer of GET /_emulator/requests.
+type RequestCounts struct {
+	Routes map[string]map[string]int `json:"routes"`
+}
+
+// takeFault returns the fault that hits this request, if any, and uses up one of its count.
+func (s *Server) takeFault(route string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.controls.faults {
+		if f.Route != "" && f.Route != route {
+			continue
+		}
+		if f.Probability > 0 && rand.Float64() >= f.Probability {
+			continue
+		}
+		hit := *f
+		if f.Count > 0 {
+			f.Count--
+			if f.Count == 0 {
+				s.controls.faults = append(s.controls.faults[:i], s.controls.faults[i+1:]...)
+			}
+		}
+		return &hit
+	}
+	return nil
+}
+
+func (s *Server) count(route, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.controls.counts[route]
+	if m == nil {
+		m = map[string]int{}
+		s.controls.counts[route] = m
+	}
+	m[status]++
+}
+
+// instrument gives every answer a request ID, counts it, and applies injected faults.
+func (s *Server) instrument(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newID()
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+
+		f := s.takeFault(route)
+		if f != nil && f.LatencyMS > 0 {
+			r = withLatency(r, time.Duration(f.LatencyMS)*time.Millisecond)
+			// A create waits after it has claimed its Idempotency-Key, so that a test can
+			// send the same key while the first request is in flight; the rest wait here.
+			if route != "POST "+tenantsPath {
+				pause(r)
+			}
+		}
+		if f != nil && f.Status != 0 {
+			if f.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+			}
+			code := codeInternal
+			switch f.Status {
+			case http.StatusTooManyRequests:
+				code = codeRateLimited
+			case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+				code = codeUnavailable
+			}
+			writeError(w, f.Status, code, "injected fault")
+			s.count(route, strconv.Itoa(f.Status))
+			return
+		}
+		if f != nil && f.DropAfterCommit {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			s.count(route, strconv.Itoa(rec.Code))
+			s.count(route, "dropped")
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					_ = conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler) // HTTP/2: abort the stream instead
+		}
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		s.count(route, strconv.Itoa(sw.status))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Hijack lets faults drop connections through the wrapper.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return w.ResponseWriter.(http.Hijacker).Hijack()
+}
+
+// Counts returns how many answers each route gave, by status ("dropped" counts connections
+// closed by a DropAfterCommit fault).
+func (s *Server) Counts() RequestCounts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := RequestCounts{Routes: map[string]map[string]int{}}
+	for route, m := range s.controls.counts {
+		c := map[string]int{}
+		for k, v := range m {
+			c[k] = v
+		}
+		out.Routes[route] = c
+	}
+	return out
+}
+
+// Total is the number of answers of route with that status; an empty status counts all
+// statuses (not "dropped").
+func (c RequestCounts) Total(route, status string) int {
+	if status != "" {
+		return c.Routes[route][status]
+	}
+	n := 0
+	for k, v := range c.Routes[route] {
+		if k != "dropped" {
+			n += v
+		}
+	}
+	return n
+}
+
+func (s *Server) handleRequestCounts(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Counts())
+}
+
+// AddFault injects f.
+func (s *Server) AddFault(f Fault) error {
+	if f.Status != 0 && f.Status != 429 && (f.Status < 500 || f.Status > 599) {
+		return errors.New("fault: status must be 429 or 5xx")
+	}
+	if f.Route != "" && !strings.Contains(f.Route, " ") {
+		return errors.New(`fault: route is "METHOD /path-pattern"`)
+	}
+	s.mu.Lock()
+	s.controls.faults = append(s.controls.faults, &f)
+	s.mu.Unlock()
+	return nil
+}
+
+// Reset forgets every connection, idempotency key, fault and count. Issued tokens and the
+// directory's clock stay.
+func (s *Server) Reset() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tenants = map[string]*tenantRecord{}
+	s.idempotency = map[string]*idemEntry{}
+	s.controls = controls{counts: map[string]map[string]int{}}
+	return s.saveLocked()
+}
+
+// RevokeTokens makes every issued access token invalid, as if it had expired.
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	s.tokens = map[string]issuedToken{}
+	s.mu.Unlock()
+}
+
+func (s *Server) handleAddFault(w http.ResponseWriter, r *http.Request) {
+	var f Fault
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		writeError(w, http.StatusBadRequest, codeValidationFailed, "fault: "+err.Error())
+		return
+	}
+	if err := s.AddFault(f); err != nil {
+		writeError(w, http.StatusBadRequest, codeValidationFailed, err.Error())
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleClearFaults(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	s.controls.faults = nil
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
+	if err := s.Reset(); err != nil {
+		writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleRevokeTokens(w http.ResponseWriter, _ *http.Request) {
+	s.RevokeTokens()
+	w.WriteHeader(http.StatusNoContent)
+}

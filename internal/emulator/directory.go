@@ -1,0 +1,164 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/segura/terraform-provider-segura/internal/azure"
+)
+
+// Directory is a fixture that stands for Microsoft Entra ID and Azure: the tenants, their
+// applications, the secrets that are valid, the Graph permissions granted with admin consent
+// and the Azure roles assigned. Times are counted from the start of the emulator, to mimic
+// Entra ID propagation.
+type Directory struct {
+	Tenants []DirectoryTenant `json:"tenants"`
+}
+
+// DirectoryTenant is an Entra ID tenant.
+type DirectoryTenant struct {
+	TenantID     string                 `json:"tenant_id"`
+	Applications []DirectoryApplication `json:"applications"`
+}
+
+// DirectoryApplication is an application registration with its service principal.
+type DirectoryApplication struct {
+	ApplicationID string `json:"application_id"`
+	// VisibleAfterSeconds: until then the application is not found.
+	VisibleAfterSeconds int               `json:"visible_after_seconds,omitempty"`
+	Secrets             []DirectorySecret `json:"secrets"`
+	// GraphPermissions are the names of the granted Graph application permissions.
+	GraphPermissions []string `json:"graph_permissions"`
+	// AzureRoles are the names of the assigned Azure roles.
+	AzureRoles []string `json:"azure_roles"`
+}
+
+// DirectorySecret is a client secret.
+type DirectorySecret struct {
+	Value string `json:"value"`
+	// ValidAfterSeconds: until then the secret is refused as invalid.
+	ValidAfterSeconds int `json:"valid_after_seconds,omitempty"`
+}
+
+// LoadDirectory reads a directory fixture from a JSON file.
+func LoadDirectory(path string) (*Directory, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var d Directory
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("directory %s: %w", path, err)
+	}
+	for _, t := range d.Tenants {
+		for _, a := range t.Applications {
+			for _, p := range a.GraphPermissions {
+				if _, ok := azure.PermissionByName(p); !ok && !strings.Contains(p, ".") {
+					return nil, fmt.Errorf("directory %s: %q is not a Graph permission name", path, p)
+				}
+			}
+		}
+	}
+	return &d, nil
+}
+
+// signIn is what Entra ID answers to a client-credentials sign-in.
+type signIn struct {
+	failure string // one of the reasons below, empty on success
+	roles   []string
+	app     *DirectoryApplication
+}
+
+const (
+	reasonInvalidClientSecret = "invalid_client_secret"
+	reasonApplicationNotFound = "application_not_found"
+	reasonTenantNotFound      = "tenant_not_found"
+	reasonMissingPermissions  = "missing_permissions"
+	reasonMissingRole         = "missing_role"
+)
+
+// signIn checks the credentials as Entra ID would, elapsed after the emulator started. With
+// no directory (demo mode) every well-formed credential signs in with every permission.
+func (d *Directory) signIn(tenantID, appID, secret string, elapsed time.Duration) signIn {
+	if d == nil {
+		var all []string
+		for _, p := range azure.RequiredPermissions(azure.ModeReadWrite) {
+			all = append(all, p.Name)
+		}
+		return signIn{roles: all}
+	}
+	for _, t := range d.Tenants {
+		if !strings.EqualFold(t.TenantID, tenantID) {
+			continue
+		}
+		for i, a := range t.Applications {
+			if !strings.EqualFold(a.ApplicationID, appID) || elapsed < seconds(a.VisibleAfterSeconds) {
+				continue
+			}
+			for _, sec := range a.Secrets {
+				if sec.Value == secret && elapsed >= seconds(sec.ValidAfterSeconds) {
+					return signIn{roles: a.GraphPermissions, app: &t.Applications[i]}
+				}
+			}
+			return signIn{failure: reasonInvalidClientSecret}
+		}
+		return signIn{failure: reasonApplicationNotFound}
+	}
+	return signIn{failure: reasonTenantNotFound}
+}
+
+func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// verify is the check the API runs before it connects a tenant: sign-in, then the Graph
+// permissions and Azure roles that mode needs.
+func (d *Directory) verify(tenantID, appID, secret, mode string, elapsed time.Duration) []detail {
+	si := d.signIn(tenantID, appID, secret, elapsed)
+	switch si.failure {
+	case reasonInvalidClientSecret:
+		return []detail{{Field: "secret_value", Reason: si.failure,
+			Message: "AADSTS7000215: Invalid client secret provided: the secret is wrong, expired, or not yet propagated"}}
+	case reasonApplicationNotFound:
+		return []detail{{Field: "application_id", Reason: si.failure,
+			Message: "AADSTS700016: Application with identifier " + appID + " was not found in the directory " + tenantID}}
+	case reasonTenantNotFound:
+		return []detail{{Field: "tenant_id", Reason: si.failure,
+			Message: "AADSTS90002: Tenant " + tenantID + " not found"}}
+	}
+	return grants(mode, si.roles, si.app)
+}
+
+// verifyStored checks an application whose secret was verified before, when only the mode
+// changes: the emulator keeps no secret to sign in with again.
+func (d *Directory) verifyStored(tenantID, appID, mode string, elapsed time.Duration) []detail {
+	if d == nil {
+		return nil
+	}
+	for _, t := range d.Tenants {
+		for i, a := range t.Applications {
+			if strings.EqualFold(t.TenantID, tenantID) && strings.EqualFold(a.ApplicationID, appID) && elapsed >= seconds(a.VisibleAfterSeconds) {
+				return grants(mode, a.GraphPermissions, &t.Applications[i])
+			}
+		}
+	}
+	return []detail{{Field: "application_id", Reason: reasonApplicationNotFound,
+		Message: "AADSTS700016: Application with identifier " + appID + " was not found in the directory " + tenantID}}
+}
+
+// grants compares what an application was granted with what mode needs.
+func grants(mode string, roles []string, app *DirectoryApplication) []detail {
+	var out []detail
+	if missing := azure.MissingPermissions(mode, roles); len(missing) > 0 {
+		out = append(out, detail{Field: "application_id", Reason: reasonMissingPermissions,
+			Message: "admin consent is missing for Microsoft Graph application permissions", Missing: missing})
+	}
+	if app != nil {
+		if missing := azure.MissingRoles(mode, app.AzureRoles); len(missing) > 0 {
+			out = append(out, detail{Field: "application_id", Reason: reasonMissingRole,
+				Message: "the application's service principal lacks Azure roles", Missing: missing})
+		}
+	}
+	return out
+}

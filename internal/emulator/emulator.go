@@ -1,0 +1,192 @@
+// Package emulator is a standalone implementation of the Cloud Entitlements API contract, with
+// an Entra ID compatible token service and test controls. It imports neither the provider nor
+// the client, so tests that run the client against it check the wire contract itself.
+package emulator
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Paths of the contract, as the server sees them.
+const (
+	apiBase      = "/api/cloud-entitlements/v1"
+	tenantsPath  = apiBase + "/azure/tenants"
+	tokenPath    = "/oauth2/token"
+	controlPath  = "/_emulator"
+	maxBodyBytes = 1 << 20
+)
+
+// Options configure a Server. The zero value serves demo credentials in demo mode.
+type Options struct {
+	// ClientID and ClientSecret are the credentials the token endpoint accepts.
+	ClientID     string
+	ClientSecret string
+	// ViewerClientID and ViewerClientSecret are a second account without the Cloud
+	// Entitlements administrator role: it may read, and every change answers 403.
+	ViewerClientID     string
+	ViewerClientSecret string
+	// TokenLifetime of access tokens; zero means one hour.
+	TokenLifetime time.Duration
+	// SyncDuration is how long a synchronization takes: pending for the first third, then
+	// running, then succeeded. Zero means 3 seconds.
+	SyncDuration time.Duration
+	// Directory is the Azure directory credentials are verified against. Nil means demo
+	// mode: any well-formed credentials are accepted.
+	Directory *Directory
+	// StateFile, when set, is loaded at start and rewritten atomically after every change.
+	StateFile string
+	// Now replaces the clock (tests).
+	Now func() time.Time
+}
+
+// Default demo credentials of the standalone emulator.
+const (
+	DemoClientID     = "demo-client"
+	DemoClientSecret = "demo-secret"
+	DemoViewerID     = "demo-viewer"
+	DemoViewerSecret = "demo-viewer-secret"
+)
+
+// Server is the emulator. It is safe for concurrent use.
+type Server struct {
+	opts    Options
+	started time.Time
+
+	mu          sync.Mutex
+	tenants     map[string]*tenantRecord // by lowercase tenant ID
+	tokens      map[string]issuedToken   // by access token
+	idempotency map[string]*idemEntry    // by client ID and key
+	controls    controls
+
+	mux *http.ServeMux
+}
+
+// New returns a Server; it loads Options.StateFile when it exists.
+func New(opts Options) (*Server, error) {
+	if opts.ClientID == "" {
+		opts.ClientID = DemoClientID
+	}
+	if opts.ClientSecret == "" {
+		opts.ClientSecret = DemoClientSecret
+	}
+	if opts.ViewerClientID == "" {
+		opts.ViewerClientID = DemoViewerID
+	}
+	if opts.ViewerClientSecret == "" {
+		opts.ViewerClientSecret = DemoViewerSecret
+	}
+	if opts.TokenLifetime <= 0 {
+		opts.TokenLifetime = time.Hour
+	}
+	if opts.SyncDuration <= 0 {
+		opts.SyncDuration = 3 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{
+		opts:        opts,
+		started:     opts.Now(),
+		tenants:     map[string]*tenantRecord{},
+		tokens:      map[string]issuedToken{},
+		idempotency: map[string]*idemEntry{},
+	}
+	s.controls.counts = map[string]map[string]int{}
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) now() time.Time { return s.opts.Now().UTC() }
+
+// ServeHTTP serves the API, the token endpoint and the controls.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) routes() {
+	s.mux = http.NewServeMux()
+	api := func(pattern string, h http.HandlerFunc) {
+		s.mux.Handle(pattern, s.instrument(pattern, s.authenticated(h)))
+	}
+	s.mux.Handle("POST "+tokenPath, s.instrument("POST "+tokenPath, http.HandlerFunc(s.handleToken)))
+	api("GET "+tenantsPath, s.handleList)
+	api("POST "+tenantsPath, s.handleCreate)
+	api("GET "+tenantsPath+"/{tenant_id}", s.handleGet)
+	api("PATCH "+tenantsPath+"/{tenant_id}", s.handleUpdate)
+	api("DELETE "+tenantsPath+"/{tenant_id}", s.handleDelete)
+	s.mux.HandleFunc("GET "+controlPath+"/requests", s.handleRequestCounts)
+	s.mux.HandleFunc("POST "+controlPath+"/faults", s.handleAddFault)
+	s.mux.HandleFunc("DELETE "+controlPath+"/faults", s.handleClearFaults)
+	s.mux.HandleFunc("POST "+controlPath+"/reset", s.handleReset)
+	s.mux.HandleFunc("POST "+controlPath+"/tokens/revoke", s.handleRevokeTokens)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, codeNotFound, "no such route: "+r.Method+" "+r.URL.Path)
+	})
+}
+
+// Error codes.
+const (
+	codeValidationFailed      = "validation_failed"
+	codeUnauthorized          = "unauthorized"
+	codeForbidden             = "forbidden"
+	codeNotFound              = "not_found"
+	codeTenantConnected       = "tenant_already_connected"
+	codeSecretInUse           = "secret_in_use"
+	codeIdempotencyKeyInUse   = "idempotency_key_in_use"
+	codeAzureConnectionFailed = "azure_connection_failed"
+	codeIdempotencyKeyReused  = "idempotency_key_reused"
+	codeRateLimited           = "rate_limited"
+	codeInternal              = "internal"
+	codeUnavailable           = "unavailable"
+)
+
+type detail struct {
+	Field   string   `json:"field,omitempty"`
+	Reason  string   `json:"reason,omitempty"`
+	Message string   `json:"message,omitempty"`
+	Missing []string `json:"missing,omitempty"`
+}
+
+type apiError struct {
+	Code      string   `json:"code"`
+	Message   string   `json:"message"`
+	RequestID string   `json:"request_id"`
+	Details   []detail `json:"details,omitempty"`
+}
+
+type requestIDKey struct{}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if v != nil {
+		_ = json.NewEncoder(w).Encode(v)
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string, details ...detail) {
+	writeJSON(w, status, map[string]apiError{"error": {
+		Code: code, Message: msg, RequestID: w.Header().Get("X-Request-Id"), Details: details,
+	}})
+}
+
+func writeValidation(w http.ResponseWriter, details []detail) {
+	msg := fmt.Sprintf("%d field(s) are invalid", len(details))
+	if len(details) == 1 {
+		msg = details[0].Field + " " + details[0].Message
+	}
+	writeError(w, http.StatusBadRequest, codeValidationFailed, msg, details...)
+}

@@ -1,0 +1,700 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const (
+	tenantA = "11111111-1111-4111-8111-111111111111"
+	tenantB = "22222222-2222-4222-8222-222222222222"
+	appA1   = "aaaaaaaa-0000-4000-8000-000000000001"
+	appA2   = "aaaaaaaa-0000-4000-8000-000000000002"
+	appA3   = "aaaaaaaa-0000-4000-8000-000000000003"
+	appB1   = "bbbbbbbb-0000-4000-8000-000000000001"
+)
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+type harness struct {
+	t     *testing.T
+	srv   *Server
+	ts    *httptest.Server
+	clock *fakeClock
+	token string
+}
+
+func newHarness(t *testing.T, opts Options) *harness {
+	t.Helper()
+	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	if opts.Now == nil {
+		opts.Now = clock.Now
+	}
+	if opts.TokenLifetime == 0 {
+		opts.TokenLifetime = 1000 * time.Hour
+	}
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	h := &harness{t: t, srv: srv, ts: ts, clock: clock}
+	h.token = h.getToken(url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoClientID}, "client_secret": {DemoClientSecret}}, http.StatusOK)
+	return h
+}
+
+func withDirectory(t *testing.T) Options {
+	d, err := LoadDirectory("testdata/directory.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{Directory: d}
+}
+
+func (h *harness) getToken(form url.Values, want int) string {
+	h.t.Helper()
+	resp, err := http.PostForm(h.ts.URL+tokenPath, form)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode != want {
+		h.t.Fatalf("token: status %d, want %d: %v", resp.StatusCode, want, body)
+	}
+	tok, _ := body["access_token"].(string)
+	return tok
+}
+
+type answer struct {
+	status int
+	header http.Header
+	raw    []byte
+	body   map[string]any
+}
+
+func (a answer) errCode() string {
+	e, _ := a.body["error"].(map[string]any)
+	c, _ := e["code"].(string)
+	return c
+}
+
+func (a answer) details() []map[string]any {
+	e, _ := a.body["error"].(map[string]any)
+	ds, _ := e["details"].([]any)
+	var out []map[string]any
+	for _, d := range ds {
+		out = append(out, d.(map[string]any))
+	}
+	return out
+}
+
+func (a answer) hasDetail(field, reason string) bool {
+	return slices.ContainsFunc(a.details(), func(d map[string]any) bool {
+		return d["field"] == field && d["reason"] == reason
+	})
+}
+
+func (h *harness) do(method, path string, body any, header ...string) answer {
+	h.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		r = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, h.ts.URL+path, r)
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
+	_ = json.Unmarshal(raw, &a.body)
+	if resp.Header.Get("X-Request-Id") == "" {
+		h.t.Errorf("%s %s: no X-Request-Id", method, path)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusUnauthorized || a.errCode() != "" {
+		e, _ := a.body["error"].(map[string]any)
+		if e["request_id"] != resp.Header.Get("X-Request-Id") {
+			h.t.Errorf("%s %s: request_id %v differs from header %s", method, path, e["request_id"], resp.Header.Get("X-Request-Id"))
+		}
+	}
+	return a
+}
+
+func tenantBody(tenant, app, secret, mode string) map[string]any {
+	return map[string]any{"name": "Production", "tenant_id": tenant, "application_id": app,
+		"secret_value": secret, "integration_mode": mode}
+}
+
+func (h *harness) mustCreate(body map[string]any) answer {
+	h.t.Helper()
+	a := h.do("POST", tenantsPath, body)
+	if a.status != http.StatusCreated {
+		h.t.Fatalf("create: %d %s", a.status, a.raw)
+	}
+	return a
+}
+
+func TestToken_credentials(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.getToken(url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoClientID}, "client_secret": {"wrong"}}, http.StatusUnauthorized)
+	h.getToken(url.Values{"grant_type": {"password"}, "client_id": {DemoClientID}, "client_secret": {DemoClientSecret}}, http.StatusBadRequest)
+
+	req, _ := http.NewRequest("POST", h.ts.URL+tokenPath, strings.NewReader("grant_type=client_credentials"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(DemoClientID, DemoClientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("HTTP Basic credentials: status %d", resp.StatusCode)
+	}
+}
+
+func TestAuth_missingAndExpiredTokens(t *testing.T) {
+	h := newHarness(t, Options{TokenLifetime: time.Minute})
+	if a := h.do("GET", tenantsPath, nil); a.status != http.StatusOK {
+		t.Fatalf("fresh token: %d", a.status)
+	}
+	h.clock.Advance(61 * time.Second)
+	if a := h.do("GET", tenantsPath, nil); a.status != http.StatusUnauthorized || a.errCode() != codeUnauthorized {
+		t.Errorf("expired token: %d %s", a.status, a.raw)
+	}
+	h.token = h.getToken(url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoViewerID}, "client_secret": {DemoViewerSecret}}, http.StatusOK)
+	if a := h.do("GET", tenantsPath, nil); a.status != http.StatusOK {
+		t.Errorf("viewer reads: %d", a.status)
+	}
+	if a := h.do("POST", tenantsPath, tenantBody(tenantA, appA1, "s", "read")); a.status != http.StatusForbidden || a.errCode() != codeForbidden {
+		t.Errorf("viewer creates: %d %s", a.status, a.raw)
+	}
+	h.token = "made-up"
+	if a := h.do("GET", tenantsPath, nil); a.status != http.StatusUnauthorized {
+		t.Errorf("unknown token: %d", a.status)
+	}
+}
+
+func TestCreate_normalizesAndHidesSecret(t *testing.T) {
+	h := newHarness(t, Options{})
+	body := tenantBody(strings.ToUpper(tenantA), strings.ToUpper(appA1), "very-secret-value", "read")
+	body["tags"] = []string{"prod", "finance"}
+	a := h.mustCreate(body)
+	if a.body["tenant_id"] != tenantA || a.body["application_id"] != appA1 {
+		t.Errorf("IDs not lowercased: %s", a.raw)
+	}
+	if fmt.Sprint(a.body["tags"]) != "[finance prod]" {
+		t.Errorf("tags not sorted: %v", a.body["tags"])
+	}
+	if a.body["status"] != "active" {
+		t.Errorf("default status: %v", a.body["status"])
+	}
+	if bytes.Contains(a.raw, []byte("very-secret-value")) || bytes.Contains(a.raw, []byte("secret_value")) {
+		t.Errorf("the answer shows the secret: %s", a.raw)
+	}
+	got := h.do("GET", tenantsPath+"/"+strings.ToUpper(tenantA), nil)
+	if got.status != http.StatusOK || got.body["name"] != "Production" {
+		t.Errorf("get by uppercase ID: %d %s", got.status, got.raw)
+	}
+	if tags, _ := h.do("GET", tenantsPath+"/"+tenantA, nil).body["tags"].([]any); tags == nil {
+		t.Error("tags must be [] or a list, never null")
+	}
+}
+
+func TestCreate_validation(t *testing.T) {
+	h := newHarness(t, Options{})
+	long := strings.Repeat("x", 129)
+	cases := []struct {
+		name          string
+		mutate        func(map[string]any)
+		field, reason string
+	}{
+		{"missing name", func(b map[string]any) { delete(b, "name") }, "name", "required"},
+		{"missing secret", func(b map[string]any) { delete(b, "secret_value") }, "secret_value", "required"},
+		{"empty name", func(b map[string]any) { b["name"] = "" }, "name", "too_short"},
+		{"blank name", func(b map[string]any) { b["name"] = "   " }, "name", "blank"},
+		{"long name", func(b map[string]any) { b["name"] = long }, "name", "too_long"},
+		{"control in name", func(b map[string]any) { b["name"] = "a\tb" }, "name", "control_character"},
+		{"braced tenant", func(b map[string]any) { b["tenant_id"] = "{" + tenantA + "}" }, "tenant_id", "invalid_uuid"},
+		{"urn tenant", func(b map[string]any) { b["tenant_id"] = "urn:uuid:" + tenantA }, "tenant_id", "invalid_uuid"},
+		{"no hyphens", func(b map[string]any) { b["application_id"] = strings.ReplaceAll(appA1, "-", "") }, "application_id", "invalid_uuid"},
+		{"empty secret", func(b map[string]any) { b["secret_value"] = "" }, "secret_value", "too_short"},
+		{"long secret", func(b map[string]any) { b["secret_value"] = strings.Repeat("s", 1025) }, "secret_value", "too_long"},
+		{"bad mode", func(b map[string]any) { b["integration_mode"] = "write" }, "integration_mode", "invalid_value"},
+		{"bad status", func(b map[string]any) { b["status"] = "paused" }, "status", "invalid_value"},
+		{"too many tags", func(b map[string]any) {
+			var tags []string
+			for i := range 51 {
+				tags = append(tags, fmt.Sprint("t", i))
+			}
+			b["tags"] = tags
+		}, "tags", "too_many"},
+		{"empty tag", func(b map[string]any) { b["tags"] = []string{""} }, "tags", "too_short"},
+		{"long tag", func(b map[string]any) { b["tags"] = []string{strings.Repeat("t", 65)} }, "tags", "too_long"},
+		{"spaced tag", func(b map[string]any) { b["tags"] = []string{" prod"} }, "tags", "leading_or_trailing_space"},
+		{"control tag", func(b map[string]any) { b["tags"] = []string{"a\nb"} }, "tags", "control_character"},
+		{"duplicate tag", func(b map[string]any) { b["tags"] = []string{"a", "a"} }, "tags", "duplicate"},
+		{"unknown field", func(b map[string]any) { b["colour"] = "blue" }, "colour", "unknown_field"},
+		{"wrong type", func(b map[string]any) { b["tags"] = "prod" }, "tags", "invalid_type"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := tenantBody(tenantA, appA1, "s", "read")
+			tc.mutate(b)
+			a := h.do("POST", tenantsPath, b)
+			if a.status != http.StatusBadRequest || a.errCode() != codeValidationFailed || !a.hasDetail(tc.field, tc.reason) {
+				t.Errorf("want 400 %s/%s, got %d %s", tc.field, tc.reason, a.status, a.raw)
+			}
+		})
+	}
+	if a := h.do("GET", tenantsPath, nil); len(a.body["items"].([]any)) != 0 {
+		t.Errorf("an invalid create left a connection: %s", a.raw)
+	}
+	// 128 characters and 50 tags of 64 are allowed.
+	b := tenantBody(tenantA, appA1, strings.Repeat("s", 1024), "read")
+	b["name"] = strings.Repeat("n", 128)
+	var tags []string
+	for i := range 50 {
+		tags = append(tags, fmt.Sprintf("%064d", i))
+	}
+	b["tags"] = tags
+	h.mustCreate(b)
+}
+
+func TestCreate_conflicts(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.mustCreate(tenantBody(tenantA, appA1, "shared-secret", "read"))
+	a := h.do("POST", tenantsPath, tenantBody(strings.ToUpper(tenantA), appB1, "other", "read"))
+	if a.status != http.StatusConflict || a.errCode() != codeTenantConnected {
+		t.Errorf("same tenant, other app: %d %s", a.status, a.raw)
+	}
+	a = h.do("POST", tenantsPath, tenantBody(tenantB, appB1, "shared-secret", "read"))
+	if a.status != http.StatusConflict || a.errCode() != codeSecretInUse {
+		t.Errorf("secret of another tenant: %d %s", a.status, a.raw)
+	}
+	if bytes.Contains(a.raw, []byte("shared-secret")) {
+		t.Error("the error shows the secret")
+	}
+}
+
+func TestCreate_azureVerification(t *testing.T) {
+	h := newHarness(t, withDirectory(t))
+	cases := []struct {
+		name            string
+		body            map[string]any
+		reasons         []string
+		missingContains string
+	}{
+		{"unknown tenant", tenantBody("33333333-3333-4333-8333-333333333333", appA1, "good-secret", "read"), []string{"tenant_not_found"}, ""},
+		{"unknown app", tenantBody(tenantA, appB1, "good-secret", "read"), []string{"application_not_found"}, ""},
+		{"app not yet propagated", tenantBody(tenantA, appA3, "new-app-secret", "read"), []string{"application_not_found"}, ""},
+		{"wrong secret", tenantBody(tenantA, appA1, "bad-secret", "read"), []string{"invalid_client_secret"}, ""},
+		{"secret not yet valid", tenantBody(tenantA, appA1, "late-secret", "read"), []string{"invalid_client_secret"}, ""},
+		{"read app in read_write mode", tenantBody(tenantA, appA1, "good-secret", "read_write"), []string{"missing_permissions"}, "RoleManagement.ReadWrite.Directory"},
+		{"no consent and a role short", tenantBody(tenantA, appA2, "no-consent-secret", "read"), []string{"missing_permissions", "missing_role"}, "Role Based Access Control Administrator"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := h.do("POST", tenantsPath, tc.body)
+			if a.status != http.StatusUnprocessableEntity || a.errCode() != codeAzureConnectionFailed {
+				t.Fatalf("got %d %s", a.status, a.raw)
+			}
+			var reasons []string
+			for _, d := range a.details() {
+				reasons = append(reasons, d["reason"].(string))
+			}
+			if !slices.Equal(reasons, tc.reasons) {
+				t.Errorf("reasons %v, want %v", reasons, tc.reasons)
+			}
+			if tc.missingContains != "" && !strings.Contains(string(a.raw), tc.missingContains) {
+				t.Errorf("missing list lacks %s: %s", tc.missingContains, a.raw)
+			}
+		})
+	}
+	h.clock.Advance(91 * time.Second)
+	h.mustCreate(tenantBody(tenantA, appA3, "new-app-secret", "read_write"))
+	h.do("DELETE", tenantsPath+"/"+tenantA, nil)
+	h.mustCreate(tenantBody(tenantA, appA1, "late-secret", "read"))
+}
+
+func TestIdempotency(t *testing.T) {
+	h := newHarness(t, Options{})
+	body := tenantBody(tenantA, appA1, "s1", "read")
+	first := h.do("POST", tenantsPath, body, "Idempotency-Key", "k1")
+	if first.status != http.StatusCreated || first.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("first: %d %v", first.status, first.header)
+	}
+	again := h.do("POST", tenantsPath, body, "Idempotency-Key", "k1")
+	if again.status != http.StatusCreated || again.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.raw, first.raw) {
+		t.Errorf("replay: %d %v %s", again.status, again.header, again.raw)
+	}
+	other := tenantBody(tenantB, appB1, "s2", "read")
+	if a := h.do("POST", tenantsPath, other, "Idempotency-Key", "k1"); a.status != http.StatusUnprocessableEntity || a.errCode() != codeIdempotencyKeyReused {
+		t.Errorf("reused: %d %s", a.status, a.raw)
+	}
+	if a := h.do("POST", tenantsPath, other, "Idempotency-Key", strings.Repeat("k", 256)); a.status != http.StatusBadRequest {
+		t.Errorf("long key: %d", a.status)
+	}
+
+	// In flight: the first request waits after claiming its key.
+	if err := h.srv.AddFault(Fault{Route: "POST " + tenantsPath, LatencyMS: 300, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan answer)
+	go func() { done <- h.do("POST", tenantsPath, other, "Idempotency-Key", "k2") }()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		h.srv.mu.Lock()
+		claimed := len(h.srv.idempotency) == 2
+		h.srv.mu.Unlock()
+		if claimed || time.Now().After(deadline) {
+			break
+		}
+	}
+	inUse := h.do("POST", tenantsPath, other, "Idempotency-Key", "k2")
+	if inUse.errCode() != codeIdempotencyKeyInUse {
+		t.Errorf("in flight: %d %s", inUse.status, inUse.raw)
+	}
+	if a := <-done; a.status != http.StatusCreated {
+		t.Errorf("slow first request: %d %s", a.status, a.raw)
+	}
+	h.clock.Advance(25 * time.Hour)
+	if a := h.do("POST", tenantsPath, body, "Idempotency-Key", "k1"); a.errCode() != codeTenantConnected {
+		t.Errorf("after 24h the key is forgotten and the request runs again: %d %s", a.status, a.raw)
+	}
+}
+
+func TestList_paginationAndFilters(t *testing.T) {
+	h := newHarness(t, Options{})
+	for i := range 7 {
+		b := tenantBody(fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), appA1, fmt.Sprint("s", i), []string{"read", "read_write"}[i%2])
+		b["tags"] = []string{"all", fmt.Sprint("n", i%3)}
+		if i == 6 {
+			b["status"] = "inactive"
+		}
+		h.mustCreate(b)
+	}
+	var ids []string
+	token := ""
+	pages := 0
+	for {
+		q := "?page_size=3"
+		if token != "" {
+			q += "&page_token=" + token
+		}
+		a := h.do("GET", tenantsPath+q, nil)
+		if a.status != http.StatusOK {
+			t.Fatalf("page: %d %s", a.status, a.raw)
+		}
+		pages++
+		for _, it := range a.body["items"].([]any) {
+			ids = append(ids, it.(map[string]any)["tenant_id"].(string))
+		}
+		token, _ = a.body["next_page_token"].(string)
+		if token == "" {
+			break
+		}
+	}
+	if pages != 3 || len(ids) != 7 || !slices.IsSorted(ids) {
+		t.Errorf("pages %d, ids %v", pages, ids)
+	}
+	count := func(q string) int {
+		a := h.do("GET", tenantsPath+"?"+q, nil)
+		if a.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, a.status, a.raw)
+		}
+		return len(a.body["items"].([]any))
+	}
+	for q, want := range map[string]int{
+		"status=inactive": 1, "status=active": 6, "integration_mode=read": 4, "integration_mode=read_write": 3,
+		"tag=all": 7, "tag=n0": 3, "tag=n0&tag=all": 3, "tag=n0&tag=n1": 0, "tag=n1&integration_mode=read": 1,
+	} {
+		if got := count(q); got != want {
+			t.Errorf("%s: %d items, want %d", q, got, want)
+		}
+	}
+	for _, q := range []string{"page_size=0", "page_size=201", "page_size=x", "status=on", "integration_mode=rw", "page_token=%21%21"} {
+		if a := h.do("GET", tenantsPath+"?"+q, nil); a.status != http.StatusBadRequest || a.errCode() != codeValidationFailed {
+			t.Errorf("%s: %d %s", q, a.status, a.raw)
+		}
+	}
+	tok := base64.RawURLEncoding.EncodeToString([]byte("not-a-uuid"))
+	if a := h.do("GET", tenantsPath+"?page_token="+tok, nil); a.status != http.StatusBadRequest {
+		t.Errorf("forged token: %d", a.status)
+	}
+}
+
+func TestUpdate_rules(t *testing.T) {
+	h := newHarness(t, withDirectory(t))
+	b := tenantBody(tenantA, appA1, "good-secret", "read")
+	b["tags"] = []string{"x"}
+	created := h.mustCreate(b)
+	path := tenantsPath + "/" + tenantA
+
+	h.clock.Advance(time.Minute)
+	a := h.do("PATCH", path, map[string]any{"name": "Renamed"})
+	if a.status != http.StatusOK || a.body["name"] != "Renamed" || fmt.Sprint(a.body["tags"]) != "[x]" || a.body["updated_at"] == created.body["updated_at"] {
+		t.Errorf("rename keeps the rest and moves updated_at: %s", a.raw)
+	}
+	if a := h.do("PATCH", path, map[string]any{"tags": []string{}}); fmt.Sprint(a.body["tags"]) != "[]" {
+		t.Errorf("tags [] clears: %s", a.raw)
+	}
+	if a := h.do("PATCH", path, map[string]any{"tenant_id": tenantB}); !a.hasDetail("tenant_id", "immutable") {
+		t.Errorf("tenant_id immutable: %s", a.raw)
+	}
+	if a := h.do("PATCH", path, map[string]any{"tenant_id": strings.ToUpper(tenantA), "name": "Same ID"}); a.status != http.StatusOK {
+		t.Errorf("the same tenant_id in any case is no change: %d %s", a.status, a.raw)
+	}
+	if a := h.do("PATCH", path, map[string]any{"application_id": appA2}); !a.hasDetail("secret_value", "required") {
+		t.Errorf("app change without secret: %s", a.raw)
+	}
+	if a := h.do("PATCH", path, map[string]any{"application_id": appA2, "secret_value": "no-consent-secret"}); a.errCode() != codeAzureConnectionFailed {
+		t.Errorf("app change verified with Azure: %d %s", a.status, a.raw)
+	}
+	if a := h.do("GET", path, nil); a.body["application_id"] != appA1 {
+		t.Errorf("a refused PATCH changed something: %s", a.raw)
+	}
+	if a := h.do("PATCH", path, map[string]any{"integration_mode": "read_write"}); !a.hasDetail("application_id", "missing_permissions") {
+		t.Errorf("mode change verified with the stored application: %s", a.raw)
+	}
+	if a := h.do("PATCH", path, map[string]any{"secret_value": "wrong"}); !a.hasDetail("secret_value", "invalid_client_secret") {
+		t.Errorf("secret rotation verified: %s", a.raw)
+	}
+	if a := h.do("PATCH", path, map[string]any{"application_id": strings.ToUpper(appA1), "secret_value": "late-secret"}); a.errCode() != codeAzureConnectionFailed {
+		t.Errorf("not yet valid secret: %s", a.raw)
+	}
+	h.clock.Advance(time.Minute)
+	if a := h.do("PATCH", path, map[string]any{"secret_value": "late-secret"}); a.status != http.StatusOK {
+		t.Errorf("rotation to a propagated secret: %d %s", a.status, a.raw)
+	}
+	if a := h.do("PATCH", tenantsPath+"/"+tenantB, map[string]any{"name": "x"}); a.status != http.StatusNotFound || a.errCode() != codeNotFound {
+		t.Errorf("PATCH of unknown: %d %s", a.status, a.raw)
+	}
+
+	// A secret of another connected tenant is refused on PATCH too.
+	h.mustCreate(tenantBody(tenantB, appB1, "second-secret", "read"))
+	if a := h.do("PATCH", tenantsPath+"/"+tenantB, map[string]any{"secret_value": "late-secret"}); a.errCode() != codeSecretInUse {
+		t.Errorf("PATCH with a secret in use: %d %s", a.status, a.raw)
+	}
+}
+
+func TestSynchronization_statusToggle(t *testing.T) {
+	h := newHarness(t, Options{SyncDuration: 30 * time.Second})
+	path := tenantsPath + "/" + tenantA
+	h.mustCreate(tenantBody(tenantA, appA1, "s", "read"))
+	state := func() string {
+		return h.do("GET", path, nil).body["synchronization"].(map[string]any)["state"].(string)
+	}
+	steps := []struct {
+		advance time.Duration
+		want    string
+	}{{0, "pending"}, {15 * time.Second, "running"}, {20 * time.Second, "succeeded"}}
+	for _, s := range steps {
+		h.clock.Advance(s.advance)
+		if got := state(); got != s.want {
+			t.Errorf("after %v more: %s, want %s", s.advance, got, s.want)
+		}
+	}
+	if a := h.do("PATCH", path, map[string]any{"status": "inactive"}); a.body["status"] != "inactive" {
+		t.Fatalf("deactivate: %s", a.raw)
+	}
+	if a := h.do("PATCH", path, map[string]any{"secret_value": "s2"}); a.status != http.StatusOK {
+		t.Fatal(a.status)
+	}
+	h.clock.Advance(time.Hour)
+	if got := state(); got != "succeeded" {
+		t.Errorf("inactive keeps its last state, got %s", got)
+	}
+	h.do("PATCH", path, map[string]any{"status": "active"})
+	if got := state(); got != "pending" {
+		t.Errorf("reactivated restarts synchronization, got %s", got)
+	}
+	sync := h.do("GET", path, nil).body["synchronization"].(map[string]any)
+	if _, ok := sync["message"]; !ok {
+		t.Error("synchronization.message must be present")
+	}
+}
+
+func TestDelete(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.mustCreate(tenantBody(tenantA, appA1, "s", "read"))
+	if a := h.do("DELETE", tenantsPath+"/"+strings.ToUpper(tenantA), nil); a.status != http.StatusNoContent {
+		t.Errorf("delete: %d", a.status)
+	}
+	if a := h.do("DELETE", tenantsPath+"/"+tenantA, nil); a.status != http.StatusNotFound || a.errCode() != codeNotFound {
+		t.Errorf("delete again: %d %s", a.status, a.raw)
+	}
+	// The secret is free again once its tenant is gone.
+	h.mustCreate(tenantBody(tenantB, appB1, "s", "read"))
+}
+
+func TestStateFile_survivesRestartWithoutSecrets(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	h := newHarness(t, Options{StateFile: file})
+	h.mustCreate(tenantBody(tenantA, appA1, "persisted-secret", "read"))
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("persisted-secret")) {
+		t.Error("the state file holds the secret in plain text")
+	}
+	h2 := newHarness(t, Options{StateFile: file})
+	if a := h2.do("GET", tenantsPath+"/"+tenantA, nil); a.status != http.StatusOK {
+		t.Fatalf("after restart: %d", a.status)
+	}
+	if a := h2.do("POST", tenantsPath, tenantBody(tenantB, appB1, "persisted-secret", "read")); a.errCode() != codeSecretInUse {
+		t.Errorf("the salted hash still recognises the secret: %s", a.raw)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(file))
+	if len(entries) != 1 {
+		t.Errorf("temporary files left beside the state file: %v", entries)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	h := newHarness(t, Options{})
+	if err := h.srv.AddFault(Fault{Route: "GET " + tenantsPath, Status: 429, RetryAfter: 7, Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		a := h.do("GET", tenantsPath, nil)
+		if a.status != 429 || a.errCode() != codeRateLimited || a.header.Get("Retry-After") != "7" {
+			t.Errorf("fault %d: %d %v %s", i, a.status, a.header, a.raw)
+		}
+	}
+	if a := h.do("GET", tenantsPath, nil); a.status != http.StatusOK {
+		t.Errorf("after the count: %d", a.status)
+	}
+	if err := h.srv.AddFault(Fault{Status: 404}); err == nil {
+		t.Error("a 404 fault must be refused")
+	}
+
+	// Commit, then drop: the connection is created and the client sees no answer.
+	_ = h.srv.AddFault(Fault{Route: "POST " + tenantsPath, DropAfterCommit: true, Count: 1})
+	req, _ := http.NewRequest("POST", h.ts.URL+tenantsPath, strings.NewReader(`{"name":"n","tenant_id":"`+tenantA+`","application_id":"`+appA1+`","secret_value":"s","integration_mode":"read"}`))
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("dropped response arrived: %d", resp.StatusCode)
+	}
+	if a := h.do("GET", tenantsPath+"/"+tenantA, nil); a.status != http.StatusOK {
+		t.Errorf("the dropped create was not committed: %d", a.status)
+	}
+	c := h.srv.Counts()
+	if c.Total("GET "+tenantsPath, "429") != 2 || c.Total("POST "+tenantsPath, "dropped") != 1 || c.Total("POST "+tokenPath, "200") != 1 {
+		t.Errorf("counts: %+v", c)
+	}
+	if err := h.srv.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.do("GET", tenantsPath, nil); len(a.body["items"].([]any)) != 0 {
+		t.Error("reset kept connections")
+	}
+}
+
+func TestControlEndpoints_overHTTP(t *testing.T) {
+	h := newHarness(t, Options{})
+	post := func(path, body string) int {
+		resp, err := http.Post(h.ts.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := post(controlPath+"/faults", `{"route":"GET `+tenantsPath+`","status":503,"count":1}`); s != http.StatusNoContent {
+		t.Fatalf("add fault: %d", s)
+	}
+	if a := h.do("GET", tenantsPath, nil); a.status != 503 || a.errCode() != codeUnavailable {
+		t.Errorf("injected 503: %d", a.status)
+	}
+	if s := post(controlPath+"/faults", `{"status":418}`); s != http.StatusBadRequest {
+		t.Errorf("bad fault: %d", s)
+	}
+	resp, err := http.Get(h.ts.URL + controlPath + "/requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c RequestCounts
+	_ = json.NewDecoder(resp.Body).Decode(&c)
+	resp.Body.Close()
+	if c.Total("GET "+tenantsPath, "503") != 1 {
+		t.Errorf("counts over HTTP: %+v", c)
+	}
+	if s := post(controlPath+"/tokens/revoke", ""); s != http.StatusNoContent {
+		t.Errorf("revoke: %d", s)
+	}
+	if a := h.do("GET", tenantsPath, nil); a.status != http.StatusUnauthorized {
+		t.Errorf("revoked token still works: %d", a.status)
+	}
+	if s := post(controlPath+"/reset", ""); s != http.StatusNoContent {
+		t.Errorf("reset: %d", s)
+	}
+}
+
+func TestConcurrentCreates_oneWinsPerTenant(t *testing.T) {
+	h := newHarness(t, Options{})
+	var wg sync.WaitGroup
+	statuses := make(chan int, 40)
+	for i := range 40 {
+		wg.Go(func() {
+			tenant := fmt.Sprintf("%08d-0000-4000-8000-000000000000", i%4)
+			statuses <- h.do("POST", tenantsPath, tenantBody(tenant, appA1, fmt.Sprint("secret-", i), "read")).status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	created := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusCreated:
+			created++
+		case http.StatusConflict:
+		default:
+			t.Errorf("unexpected status %d", s)
+		}
+	}
+	if created != 4 {
+		t.Errorf("%d creates won, want one per tenant (4)", created)
+	}
+}

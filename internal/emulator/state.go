@@ -1,0 +1,89 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// stateFile is what -state-file holds: the connections, with salted secret hashes only.
+type stateFile struct {
+	Tenants map[string]*tenantRecord `json:"tenants"`
+}
+
+func (s *Server) load() error {
+	if s.opts.StateFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(s.opts.StateFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var st stateFile
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("state file %s: %w", s.opts.StateFile, err)
+	}
+	if st.Tenants != nil {
+		s.tenants = st.Tenants
+	}
+	return nil
+}
+
+// saveLocked writes the state file atomically: a temporary file in the same folder, synced,
+// then renamed over the old one. The caller holds s.mu.
+func (s *Server) saveLocked() error {
+	if s.opts.StateFile == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(stateFile{Tenants: s.tenants}, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(s.opts.StateFile)
+	tmp, err := os.CreateTemp(dir, ".segura-emulator-state-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), s.opts.StateFile)
+}
+
+type latencyKey struct{}
+
+// pause waits the latency that an injected fault put on this request, if any.
+func pause(r *http.Request) {
+	d, _ := r.Context().Value(latencyKey{}).(time.Duration)
+	if d <= 0 {
+		return
+	}
+	select {
+	case <-time.After(d):
+	case <-r.Context().Done():
+	}
+}
+
+func withLatency(r *http.Request, d time.Duration) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), latencyKey{}, d))
+}

@@ -1,0 +1,536 @@
+package emulator
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	statusActive   = "active"
+	statusInactive = "inactive"
+
+	pageSizeDefault = 50
+	pageSizeMax     = 200
+	idempotencyTTL  = 24 * time.Hour
+)
+
+// tenantRecord is a stored connection. The secret is kept only as a salted HMAC, enough to
+// refuse a secret that another tenant already uses, never enough to give it back.
+type tenantRecord struct {
+	TenantID        string    `json:"tenant_id"`
+	Name            string    `json:"name"`
+	ApplicationID   string    `json:"application_id"`
+	IntegrationMode string    `json:"integration_mode"`
+	Tags            []string  `json:"tags"`
+	Status          string    `json:"status"`
+	ConnectedAt     time.Time `json:"connected_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	SecretSalt      []byte    `json:"secret_salt"`
+	SecretHash      []byte    `json:"secret_hash"`
+	// SyncStartedAt is when the current synchronization began; FrozenSync is the state kept
+	// while the connection is inactive.
+	SyncStartedAt time.Time  `json:"sync_started_at"`
+	FrozenSync    *syncState `json:"frozen_sync,omitempty"`
+}
+
+type syncState struct {
+	State     string     `json:"state"`
+	LastRunAt *time.Time `json:"last_run_at,omitempty"`
+	Message   string     `json:"message"`
+}
+
+// tenantView is the object of the contract.
+type tenantView struct {
+	TenantID        string    `json:"tenant_id"`
+	Name            string    `json:"name"`
+	ApplicationID   string    `json:"application_id"`
+	IntegrationMode string    `json:"integration_mode"`
+	Tags            []string  `json:"tags"`
+	Status          string    `json:"status"`
+	ConnectedAt     time.Time `json:"connected_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	Synchronization syncState `json:"synchronization"`
+}
+
+func hashSecret(salt []byte, secret string) []byte {
+	m := hmac.New(sha256.New, salt)
+	m.Write([]byte(secret))
+	return m.Sum(nil)
+}
+
+func (t *tenantRecord) setSecret(secret string) {
+	t.SecretSalt = []byte(newID())
+	t.SecretHash = hashSecret(t.SecretSalt, secret)
+}
+
+func (t *tenantRecord) secretIs(secret string) bool {
+	return hmac.Equal(t.SecretHash, hashSecret(t.SecretSalt, secret))
+}
+
+func (s *Server) syncOf(t *tenantRecord, now time.Time) syncState {
+	if t.FrozenSync != nil {
+		return *t.FrozenSync
+	}
+	elapsed := now.Sub(t.SyncStartedAt)
+	d := s.opts.SyncDuration
+	switch {
+	case elapsed < d/3:
+		return syncState{State: "pending"}
+	case elapsed < d:
+		return syncState{State: "running"}
+	}
+	done := t.SyncStartedAt.Add(d).Truncate(time.Second)
+	return syncState{State: "succeeded", LastRunAt: &done}
+}
+
+func (s *Server) view(t *tenantRecord) tenantView {
+	return tenantView{
+		TenantID: t.TenantID, Name: t.Name, ApplicationID: t.ApplicationID,
+		IntegrationMode: t.IntegrationMode, Tags: slices.Clone(t.Tags), Status: t.Status,
+		ConnectedAt: t.ConnectedAt.Truncate(time.Second), UpdatedAt: t.UpdatedAt.Truncate(time.Second),
+		Synchronization: s.syncOf(t, s.now()),
+	}
+}
+
+// tenantInput is a create or PATCH body; pointers tell absent fields from empty ones.
+type tenantInput struct {
+	Name            *string   `json:"name"`
+	TenantID        *string   `json:"tenant_id"`
+	ApplicationID   *string   `json:"application_id"`
+	SecretValue     *string   `json:"secret_value"`
+	IntegrationMode *string   `json:"integration_mode"`
+	Tags            *[]string `json:"tags"`
+	Status          *string   `json:"status"`
+}
+
+func decodeInput(body []byte) (tenantInput, []detail) {
+	var in tenantInput
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&in)
+	if err == nil {
+		return in, nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return in, []detail{{Field: typeErr.Field, Reason: "invalid_type", Message: "must be a " + typeErr.Type.String()}}
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return in, []detail{{Field: strings.Trim(f, `"`), Reason: "unknown_field", Message: "is not a field of an Azure tenant connection"}}
+	}
+	return in, []detail{{Reason: "invalid_json", Message: "the body is not a JSON object"}}
+}
+
+// validate checks the fields present in in.
+func (in tenantInput) validate() []detail {
+	var out []detail
+	if in.Name != nil {
+		out = append(out, checkName(*in.Name)...)
+	}
+	if in.TenantID != nil {
+		out = append(out, checkUUID("tenant_id", *in.TenantID)...)
+	}
+	if in.ApplicationID != nil {
+		out = append(out, checkUUID("application_id", *in.ApplicationID)...)
+	}
+	if in.SecretValue != nil {
+		out = append(out, checkSecret(*in.SecretValue)...)
+	}
+	if in.IntegrationMode != nil {
+		out = append(out, checkMode(*in.IntegrationMode)...)
+	}
+	if in.Tags != nil {
+		out = append(out, checkTags(*in.Tags)...)
+	}
+	if in.Status != nil {
+		out = append(out, checkStatus(*in.Status)...)
+	}
+	return out
+}
+
+func sortedTags(tags *[]string) []string {
+	if tags == nil {
+		return []string{}
+	}
+	out := slices.Clone(*tags)
+	slices.Sort(out)
+	return out
+}
+
+// secretOwner returns the tenant, other than except, whose secret is secret.
+func (s *Server) secretOwner(secret, except string) *tenantRecord {
+	for id, t := range s.tenants {
+		if id != except && t.secretIs(secret) {
+			return t
+		}
+	}
+	return nil
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeValidationFailed, "the body could not be read: "+err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
+type idemEntry struct {
+	bodyHash [32]byte
+	done     bool
+	status   int
+	body     []byte
+	expires  time.Time
+}
+
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		s.create(w, body)
+		return
+	}
+	if len(key) > 255 {
+		writeError(w, http.StatusBadRequest, codeValidationFailed, "Idempotency-Key is too long",
+			detail{Field: "Idempotency-Key", Reason: "too_long", Message: "must be 1 to 255 characters"})
+		return
+	}
+	scoped := s.opts.ClientID + "\x00" + key
+	sum := sha256.Sum256(body)
+
+	s.mu.Lock()
+	now := s.now()
+	e := s.idempotency[scoped]
+	if e != nil && now.After(e.expires) {
+		e = nil
+	}
+	switch {
+	case e != nil && e.bodyHash != sum:
+		s.mu.Unlock()
+		writeError(w, http.StatusUnprocessableEntity, codeIdempotencyKeyReused,
+			"this Idempotency-Key was used with another request body")
+		return
+	case e != nil && !e.done:
+		s.mu.Unlock()
+		writeError(w, http.StatusConflict, codeIdempotencyKeyInUse,
+			"a request with this Idempotency-Key is still in progress; retry later")
+		return
+	case e != nil:
+		status, replay := e.status, e.body
+		s.mu.Unlock()
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(replay)
+		return
+	}
+	entry := &idemEntry{bodyHash: sum, expires: now.Add(idempotencyTTL)}
+	s.idempotency[scoped] = entry
+	s.mu.Unlock()
+
+	pause(r)
+	rec := &recorder{header: w.Header()}
+	s.create(rec, body)
+
+	s.mu.Lock()
+	if rec.status >= 500 {
+		delete(s.idempotency, scoped) // a server fault is not an answer to replay
+	} else {
+		entry.done, entry.status, entry.body = true, rec.status, rec.buf.Bytes()
+	}
+	s.mu.Unlock()
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(rec.buf.Bytes())
+}
+
+// recorder keeps an answer so that it can be stored for replay; it shares the headers.
+type recorder struct {
+	header http.Header
+	status int
+	buf    bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) WriteHeader(status int)      { r.status = status }
+func (r *recorder) Write(b []byte) (int, error) { return r.buf.Write(b) }
+
+func (s *Server) create(w http.ResponseWriter, body []byte) {
+	in, details := decodeInput(body)
+	if details == nil {
+		for _, f := range []struct {
+			name string
+			v    *string
+		}{{"name", in.Name}, {"tenant_id", in.TenantID}, {"application_id", in.ApplicationID},
+			{"secret_value", in.SecretValue}, {"integration_mode", in.IntegrationMode}} {
+			if f.v == nil {
+				details = append(details, required(f.name))
+			}
+		}
+		details = append(details, in.validate()...)
+	}
+	if len(details) > 0 {
+		writeValidation(w, details)
+		return
+	}
+	id := strings.ToLower(*in.TenantID)
+	appID := strings.ToLower(*in.ApplicationID)
+	status := statusActive
+	if in.Status != nil {
+		status = *in.Status
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, exists := s.tenants[id]; exists {
+		writeError(w, http.StatusConflict, codeTenantConnected,
+			"a connection for Azure tenant "+id+" already exists; import it or delete it first",
+			detail{Field: "tenant_id", Reason: "already_connected", Message: "is already connected"})
+		return
+	}
+	if s.secretOwner(*in.SecretValue, id) != nil {
+		writeError(w, http.StatusConflict, codeSecretInUse,
+			"this client secret already belongs to another connected tenant",
+			detail{Field: "secret_value", Reason: "in_use", Message: "is used by another connected tenant"})
+		return
+	}
+	if fails := s.opts.Directory.verify(id, appID, *in.SecretValue, *in.IntegrationMode, s.now().Sub(s.started)); len(fails) > 0 {
+		writeError(w, http.StatusUnprocessableEntity, codeAzureConnectionFailed,
+			"Azure rejected the connection", fails...)
+		return
+	}
+	now := s.now()
+	t := &tenantRecord{
+		TenantID: id, Name: *in.Name, ApplicationID: appID, IntegrationMode: *in.IntegrationMode,
+		Tags: sortedTags(in.Tags), Status: status, ConnectedAt: now, UpdatedAt: now, SyncStartedAt: now,
+	}
+	t.setSecret(*in.SecretValue)
+	if status == statusInactive {
+		t.FrozenSync = &syncState{State: "pending"}
+	}
+	s.tenants[id] = t
+	if err := s.saveLocked(); err != nil {
+		delete(s.tenants, id)
+		writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
+		return
+	}
+	w.Header().Set("Location", tenantsPath+"/"+id)
+	writeJSON(w, http.StatusCreated, s.view(t))
+}
+
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
+	id := strings.ToLower(r.PathValue("tenant_id"))
+	s.mu.Lock()
+	t := s.tenants[id]
+	var v tenantView
+	if t != nil {
+		v = s.view(t)
+	}
+	s.mu.Unlock()
+	if t == nil {
+		writeNotFound(w, id)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func writeNotFound(w http.ResponseWriter, id string) {
+	writeError(w, http.StatusNotFound, codeNotFound, "no connection for Azure tenant "+id)
+}
+
+func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	id := strings.ToLower(r.PathValue("tenant_id"))
+	in, details := decodeInput(body)
+	if details == nil {
+		details = in.validate()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenants[id]
+	if t == nil {
+		writeNotFound(w, id)
+		return
+	}
+	if in.TenantID != nil && !strings.EqualFold(*in.TenantID, id) {
+		details = append(details, detail{Field: "tenant_id", Reason: "immutable",
+			Message: "cannot change; delete this connection and create another"})
+	}
+	appChanges := in.ApplicationID != nil && !strings.EqualFold(*in.ApplicationID, t.ApplicationID)
+	if appChanges && in.SecretValue == nil {
+		details = append(details, detail{Field: "secret_value", Reason: "required",
+			Message: "is required when application_id changes"})
+	}
+	if len(details) > 0 {
+		writeValidation(w, details)
+		return
+	}
+	next := *t
+	if in.Name != nil {
+		next.Name = *in.Name
+	}
+	if in.ApplicationID != nil {
+		next.ApplicationID = strings.ToLower(*in.ApplicationID)
+	}
+	if in.IntegrationMode != nil {
+		next.IntegrationMode = *in.IntegrationMode
+	}
+	if in.Tags != nil {
+		next.Tags = sortedTags(in.Tags)
+	}
+	if in.Status != nil {
+		next.Status = *in.Status
+	}
+	secretChanges := in.SecretValue != nil && !t.secretIs(*in.SecretValue)
+	modeChanges := next.IntegrationMode != t.IntegrationMode
+	if in.SecretValue != nil && s.secretOwner(*in.SecretValue, id) != nil {
+		writeError(w, http.StatusConflict, codeSecretInUse,
+			"this client secret already belongs to another connected tenant",
+			detail{Field: "secret_value", Reason: "in_use", Message: "is used by another connected tenant"})
+		return
+	}
+	credentialsChange := appChanges || secretChanges || modeChanges
+	if credentialsChange {
+		if in.SecretValue == nil {
+			// The mode changed with the stored secret: verify the application without the
+			// secret, which the emulator does not keep, by its directory entry.
+			if fails := s.opts.Directory.verifyStored(id, next.ApplicationID, next.IntegrationMode, s.now().Sub(s.started)); len(fails) > 0 {
+				writeError(w, http.StatusUnprocessableEntity, codeAzureConnectionFailed, "Azure rejected the connection", fails...)
+				return
+			}
+		} else if fails := s.opts.Directory.verify(id, next.ApplicationID, *in.SecretValue, next.IntegrationMode, s.now().Sub(s.started)); len(fails) > 0 {
+			writeError(w, http.StatusUnprocessableEntity, codeAzureConnectionFailed, "Azure rejected the connection", fails...)
+			return
+		}
+		if in.SecretValue != nil {
+			next.setSecret(*in.SecretValue)
+		}
+	}
+	now := s.now()
+	switch {
+	case next.Status == statusInactive && t.Status == statusActive:
+		frozen := s.syncOf(t, now)
+		next.FrozenSync = &frozen
+	case next.Status == statusActive && (credentialsChange || t.Status == statusInactive):
+		// Inactive connections are not synchronized; new credentials or reactivation start
+		// a fresh synchronization.
+		next.SyncStartedAt, next.FrozenSync = now, nil
+	}
+	if !sameRecord(&next, t) {
+		next.UpdatedAt = now
+	}
+	s.tenants[id] = &next
+	if err := s.saveLocked(); err != nil {
+		s.tenants[id] = t
+		writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, s.view(&next))
+}
+
+func sameRecord(a, b *tenantRecord) bool {
+	return a.Name == b.Name && a.ApplicationID == b.ApplicationID && a.IntegrationMode == b.IntegrationMode &&
+		slices.Equal(a.Tags, b.Tags) && a.Status == b.Status && bytes.Equal(a.SecretHash, b.SecretHash)
+}
+
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
+	id := strings.ToLower(r.PathValue("tenant_id"))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenants[id]
+	if t == nil {
+		writeNotFound(w, id)
+		return
+	}
+	delete(s.tenants, id)
+	if err := s.saveLocked(); err != nil {
+		s.tenants[id] = t
+		writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var details []detail
+	size := pageSizeDefault
+	if v := q.Get("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > pageSizeMax {
+			details = append(details, detail{Field: "page_size", Reason: "out_of_range", Message: "must be a whole number from 1 to 200"})
+		}
+		size = n
+	}
+	after := ""
+	if v := q.Get("page_token"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || !uuidRE.Match(b) {
+			details = append(details, detail{Field: "page_token", Reason: "invalid_value", Message: "is not a token this server issued"})
+		}
+		after = string(b)
+	}
+	status, mode, tags := q.Get("status"), q.Get("integration_mode"), q["tag"]
+	if status != "" {
+		details = append(details, checkStatus(status)...)
+	}
+	if mode != "" {
+		details = append(details, checkMode(mode)...)
+	}
+	if len(details) > 0 {
+		writeValidation(w, details)
+		return
+	}
+
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.tenants))
+	for id := range s.tenants {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	items := []tenantView{}
+	next := ""
+	for _, id := range ids {
+		t := s.tenants[id]
+		if id <= after || (status != "" && t.Status != status) || (mode != "" && t.IntegrationMode != mode) ||
+			!containsAll(t.Tags, tags) {
+			continue
+		}
+		if len(items) == size {
+			next = base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].TenantID))
+			break
+		}
+		items = append(items, s.view(t))
+	}
+	s.mu.Unlock()
+	out := map[string]any{"items": items}
+	if next != "" {
+		out["next_page_token"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
