@@ -117,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
 		if attempt > 0 {
-			c.log.Debug(req.Context(), "segura: retrying request", map[string]any{
+			c.log.Debug(req.Context(), "API request retried", map[string]any{
 				"method": req.Method, "path": req.URL.Path, "attempt": attempt + 1,
 			})
 		}
@@ -289,7 +289,7 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		}
 
 		start := time.Now()
-		c.log.Debug(ctx, "segura: request", map[string]any{
+		c.log.Debug(ctx, "API request", map[string]any{
 			"method": cl.method, "path": cl.path, "query": cl.query.Encode(), "body": redactBody(body),
 		})
 		resp, err := c.http.Do(req)
@@ -301,7 +301,7 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		if err != nil {
 			return &TransportError{Method: cl.method, Path: cl.path, Err: err}
 		}
-		c.log.Debug(ctx, "segura: response", map[string]any{
+		c.log.Debug(ctx, "API response", map[string]any{
 			"method": cl.method, "path": cl.path, "status": resp.StatusCode,
 			"request_id": requestID(resp), "duration_ms": time.Since(start).Milliseconds(),
 			"body": redactBody(respBody),

@@ -380,7 +380,7 @@ func TestClient_retries(t *testing.T) {
 		t.Errorf("after a dropped connection: %v", err)
 	}
 
-	if !strings.Contains(e.log.all(), "retrying") {
+	if !strings.Contains(e.log.all(), "API request retried") {
 		t.Error("retries are not logged")
 	}
 }

@@ -1,0 +1,152 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/segura/terraform-provider-segura/internal/azure"
+	"github.com/segura/terraform-provider-segura/internal/client"
+)
+
+// attributeOf maps a field of the API to the attribute of the resource that sets it.
+var attributeOf = map[string]path.Path{
+	client.FieldName:            path.Root("name"),
+	client.FieldTenantID:        path.Root("tenant_id"),
+	client.FieldApplicationID:   path.Root("application_id"),
+	client.FieldSecretValue:     path.Root("secret_value"),
+	client.FieldIntegrationMode: path.Root("integration_mode"),
+	client.FieldTags:            path.Root("tags"),
+	client.FieldStatus:          path.Root("status"),
+}
+
+// addAPIError turns an error of the client into diagnostics that say what to do. action says
+// what was attempted, such as "connect Azure tenant <id>".
+func addAPIError(diags *diag.Diagnostics, action string, err error) {
+	add := func(field, summary, detail string) {
+		if p, ok := attributeOf[field]; ok {
+			diags.AddAttributeError(p, summary, detail)
+		} else {
+			diags.AddError(summary, detail)
+		}
+	}
+
+	var te *client.TransportError
+	if errors.As(err, &te) {
+		diags.AddError("Segura API unreachable",
+			fmt.Sprintf("Could not %s: %v.\n\nCheck the provider's url (SEGURA_URL) and the network; requests that got "+
+				"no answer were retried as max_retries allows.", action, te.Err))
+		return
+	}
+	apiErr, ok := client.AsAPIError(err)
+	if !ok {
+		diags.AddError("Could not "+action, err.Error())
+		return
+	}
+	ref := ""
+	if apiErr.RequestID != "" {
+		ref = "\n\nRequest ID: " + apiErr.RequestID
+	}
+
+	switch apiErr.Code {
+	case client.CodeValidationFailed:
+		if len(apiErr.Details) == 0 {
+			diags.AddError("Segura refused the request", fmt.Sprintf("Could not %s: %s%s", action, apiErr.Message, ref))
+		}
+		for _, d := range apiErr.Details {
+			add(d.Field, "Invalid "+d.Field, fmt.Sprintf("Segura refused %s (%s): %s%s", d.Field, d.Reason, d.Message, ref))
+		}
+	case client.CodeTenantAlreadyConnected:
+		tenant := strings.TrimPrefix(action, "connect Azure tenant ")
+		add(client.FieldTenantID, "Azure tenant already connected",
+			fmt.Sprintf("Cloud Entitlements already has a connection for Azure tenant %[1]s, and allows one per tenant.\n\n"+
+				"If another segura_azure_tenant in this configuration has the same tenant_id, keep only one of them. "+
+				"Otherwise bring the existing connection under Terraform instead of creating it:\n\n"+
+				"    terraform import segura_azure_tenant.<resource name> %[1]s\n\n"+
+				"or, in configuration:\n\n"+
+				"    import {\n      to = segura_azure_tenant.<resource name>\n      id = \"%[1]s\"\n    }%[2]s", tenant, ref))
+	case client.CodeSecretInUse:
+		add(client.FieldSecretValue, "Client secret already in use",
+			"This client secret already belongs to another connected Azure tenant. Each tenant needs a secret of its "+
+				"own app registration: create a new client secret under Certificates & secrets of this tenant's "+
+				"application and use its value."+ref)
+	case client.CodeAzureConnectionFailed:
+		for _, d := range apiErr.Details {
+			field, summary, detail := explainAzureFailure(d)
+			add(field, summary, detail+ref)
+		}
+		if len(apiErr.Details) == 0 {
+			diags.AddError("Azure rejected the connection", apiErr.Message+ref)
+		}
+	case client.CodeNotFound:
+		diags.AddError("Azure tenant connection not found",
+			fmt.Sprintf("Could not %s: the connection no longer exists in Cloud Entitlements; it was probably "+
+				"deleted outside Terraform. Run terraform apply again to connect it anew.%s", action, ref))
+	case client.CodeForbidden:
+		diags.AddError("Not allowed",
+			fmt.Sprintf("Could not %s: the service account of client_id lacks the Cloud Entitlements administrator "+
+				"role. Grant it the role in Segura, or use another service account.%s", action, ref))
+	case client.CodeUnauthorized, client.CodeInvalidClient:
+		diags.AddError("Segura refused the credentials",
+			fmt.Sprintf("Could not %s: %s. Check the provider's client_id and client_secret (SEGURA_CLIENT_ID, "+
+				"SEGURA_CLIENT_SECRET) and, if set, token_url.%s", action, apiErr.Message, ref))
+	default:
+		hint := ""
+		if apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500 {
+			hint = " The request was retried as max_retries allows; try again later, or raise max_retries."
+		}
+		diags.AddError("Segura API error",
+			fmt.Sprintf("Could not %s: %d %s: %s.%s%s", action, apiErr.StatusCode, apiErr.Code, apiErr.Message, hint, ref))
+	}
+}
+
+// explainAzureFailure puts one reason of azure_connection_failed into plain words, with what
+// to grant or fix.
+func explainAzureFailure(d client.ErrorDetail) (field, summary, detail string) {
+	switch d.Reason {
+	case client.ReasonInvalidClientSecret:
+		return client.FieldSecretValue, "Azure refused the client secret",
+			"Microsoft Entra ID refused the client secret (AADSTS7000215): it is wrong, expired, or so new that it has " +
+				"not propagated yet. Use the secret's Value, not its Secret ID, from Certificates & secrets of the app registration."
+	case client.ReasonApplicationNotFound:
+		return client.FieldApplicationID, "Application not found in the tenant",
+			"Microsoft Entra ID has no application with this application_id in the tenant (AADSTS700016). Use the " +
+				"Application (client) ID of an app registration in that tenant; a new registration can take a few minutes to propagate."
+	case client.ReasonTenantNotFound:
+		return client.FieldTenantID, "Azure tenant not found",
+			"Microsoft Entra ID has no tenant with this tenant_id (AADSTS90002). Use the Directory (tenant) ID shown on " +
+				"the Overview page of Microsoft Entra ID."
+	case client.ReasonMissingPermissions:
+		var b strings.Builder
+		b.WriteString("The application lacks admin consent for these Microsoft Graph application permissions " +
+			"(application " + azure.GraphAppID + "):\n")
+		for _, name := range d.Missing {
+			if p, ok := azure.PermissionByName(name); ok {
+				fmt.Fprintf(&b, "\n  - %s (app role %s)", p.Name, p.ID)
+			} else {
+				fmt.Fprintf(&b, "\n  - %s", name)
+			}
+		}
+		b.WriteString("\n\nAdd them under API permissions of the app registration and grant admin consent " +
+			"(with azuread: required_resource_access and azuread_app_role_assignment).")
+		return client.FieldApplicationID, "Microsoft Graph permissions missing", b.String()
+	case client.ReasonMissingRole:
+		var b strings.Builder
+		b.WriteString("The application's service principal lacks these Azure roles:\n")
+		for _, name := range d.Missing {
+			if r, ok := azure.RoleByName(name); ok {
+				fmt.Fprintf(&b, "\n  - %s (role definition %s)", r.Name, r.ID)
+			} else {
+				fmt.Fprintf(&b, "\n  - %s", name)
+			}
+		}
+		b.WriteString("\n\nAssign them on the subscriptions or management groups to analyse " +
+			"(with azurerm: azurerm_role_assignment).")
+		return client.FieldApplicationID, "Azure roles missing", b.String()
+	}
+	return d.Field, "Azure rejected the connection", d.String()
+}

@@ -1,0 +1,198 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/segura/terraform-provider-segura/internal/azure"
+	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/emulator"
+)
+
+// testDirectory is an Azure directory with one tenant whose applications each show one fault.
+type testDirectory struct {
+	tenantID                                 string
+	goodApp, readOnlyApp, noRoleApp, lateApp string
+	secrets                                  map[string]string // by application
+	dir                                      *emulator.Directory
+}
+
+func permissionNames(mode string) []string {
+	var names []string
+	for _, p := range azure.RequiredPermissions(mode) {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+func newTestDirectory(lateSeconds int) *testDirectory {
+	d := &testDirectory{
+		tenantID: uuid.NewString(), goodApp: uuid.NewString(), readOnlyApp: uuid.NewString(),
+		noRoleApp: uuid.NewString(), lateApp: uuid.NewString(), secrets: map[string]string{},
+	}
+	roles := []string{"Reader", "Role Based Access Control Administrator"}
+	app := func(id string, perms, roles []string, validAfter int) emulator.DirectoryApplication {
+		d.secrets[id] = "secret-" + uuid.NewString()
+		return emulator.DirectoryApplication{
+			ApplicationID: id, GraphPermissions: perms, AzureRoles: roles,
+			Secrets: []emulator.DirectorySecret{{Value: d.secrets[id], ValidAfterSeconds: validAfter}},
+		}
+	}
+	d.dir = &emulator.Directory{Tenants: []emulator.DirectoryTenant{{
+		TenantID: d.tenantID,
+		Applications: []emulator.DirectoryApplication{
+			app(d.goodApp, permissionNames(azure.ModeReadWrite), roles, 0),
+			app(d.readOnlyApp, permissionNames(azure.ModeRead), roles, 0),
+			app(d.noRoleApp, permissionNames(azure.ModeReadWrite), []string{"Reader"}, 0),
+			app(d.lateApp, permissionNames(azure.ModeReadWrite), roles, lateSeconds),
+		},
+	}}}
+	return d
+}
+
+func (d *testDirectory) config(app, mode string) tenantConfig {
+	return tenantConfig{tenantID: d.tenantID, appID: app, secret: d.secrets[app], name: "Directory test", mode: mode}
+}
+
+const requestID = `Request ID: [0-9a-f]{32}`
+
+func TestAccAzureTenant_azureFailures(t *testing.T) {
+	d := newTestDirectory(3600)
+	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "it drives Azure failures from a directory fixture")
+	wrongSecret := d.config(d.goodApp, "read")
+	wrongSecret.secret = "not-the-secret"
+	unknownApp := d.config(d.goodApp, "read")
+	unknownApp.appID = uuid.NewString()
+	unknownTenant := d.config(d.goodApp, "read")
+	unknownTenant.tenantID = uuid.NewString()
+
+	step := func(c tenantConfig, want string) resource.TestStep {
+		return resource.TestStep{Config: e.config(c.hcl()), ExpectError: expectError(want)}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(d.tenantID),
+		Steps: []resource.TestStep{
+			step(wrongSecret, `Azure refused the client secret(.|\n)*secret_value(.|\n)*AADSTS7000215(.|\n)*Value, not its Secret ID(.|\n)*`+requestID),
+			step(unknownApp, `Application not found in the tenant(.|\n)*application_id(.|\n)*AADSTS700016`),
+			step(unknownTenant, `Azure tenant not found(.|\n)*tenant_id(.|\n)*AADSTS90002`),
+			step(d.config(d.lateApp, "read"), `Azure refused the client secret(.|\n)*not propagated yet`),
+			step(d.config(d.readOnlyApp, "read_write"),
+				`Microsoft Graph permissions missing(.|\n)*Application.ReadWrite.All \(app role 1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9\)`+
+					`(.|\n)*AppRoleAssignment.ReadWrite.All \(app role 06b708a9-e830-4db3-a914-8e69da51d44f\)`+
+					`(.|\n)*RoleManagement.ReadWrite.Directory \(app role 9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8\)(.|\n)*grant admin consent`),
+			step(d.config(d.noRoleApp, "read"),
+				`Azure roles missing(.|\n)*Role Based Access Control Administrator \(role definition f58310d9-a9f6-439a-9e8d-f62e7b41a168\)`),
+			{
+				// The read-only application is enough for read; switching it to read_write is refused
+				// in place and leaves the connection as it was.
+				Config: e.config(d.config(d.readOnlyApp, "read").hcl()),
+			},
+			{
+				Config:      e.config(d.config(d.readOnlyApp, "read_write").hcl()),
+				ExpectError: expectError(`Microsoft Graph permissions missing`),
+				Check: func(*terraform.State) error {
+					got, err := e.api.GetAzureTenant(context.Background(), d.tenantID)
+					if err != nil || got.IntegrationMode != "read" {
+						return fmt.Errorf("a refused update changed the connection: %+v %w", got, err)
+					}
+					return nil
+				},
+			},
+		},
+	})
+	if n := e.count("POST /api/cloud-entitlements/v1/azure/tenants", "201"); n != 1 {
+		t.Errorf("%d connections created; only the valid read configuration should connect", n)
+	}
+}
+
+func TestAccAzureTenant_conflicts(t *testing.T) {
+	e := newAccEnv(t)
+	existing := newTenantConfig()
+	taken := newTenantConfig()
+	e.deleteIfExists(t, existing.tenantID)
+	e.deleteIfExists(t, taken.tenantID)
+	ctx := context.Background()
+	for _, c := range []tenantConfig{existing, taken} {
+		if _, err := e.api.CreateAzureTenant(ctx, client.CreateAzureTenantInput{Name: "By hand", TenantID: c.tenantID,
+			ApplicationID: c.appID, SecretValue: c.secret, IntegrationMode: "read"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reuse := newTenantConfig()
+	reuse.secret = taken.secret
+	twice := newTenantConfig()
+	twiceHCL := twice.hcl() + fmt.Sprintf(`
+resource "segura_azure_tenant" "again" {
+  name             = "Same tenant again"
+  tenant_id        = %q
+  application_id   = %q
+  secret_value     = "another-%s"
+  integration_mode = "read"
+}
+`, twice.tenantID, twice.appID, uuid.NewString())
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(reuse.tenantID, twice.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config: e.config(existing.hcl()),
+				ExpectError: expectError(`Azure tenant already connected(.|\n)*tenant_id(.|\n)*terraform import\s+segura_azure_tenant.<resource name>\s+` +
+					existing.tenantID + `(.|\n)*import \{`),
+			},
+			{
+				Config:      e.config(reuse.hcl()),
+				ExpectError: expectError(`Client secret already in use(.|\n)*secret_value`),
+			},
+			{
+				Config:      e.config(twiceHCL),
+				ExpectError: expectError(`Azure tenant already connected(.|\n)*keep only one`),
+				Check: func(*terraform.State) error {
+					n := 0
+					for tenant, err := range e.api.AllAzureTenants(ctx, client.ListAzureTenantsInput{}) {
+						if err != nil {
+							return err
+						}
+						if tenant.TenantID == twice.tenantID {
+							n++
+						}
+					}
+					if n != 1 {
+						return fmt.Errorf("%d connections for the tenant, want exactly 1", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccProvider_credentialErrors(t *testing.T) {
+	e := newEmulatorEnv(t, emulator.Options{}, "it uses the emulator's viewer account and a closed port")
+	c := newTenantConfig()
+	withProvider := func(provider string) string { return provider + c.hcl() }
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: withProvider(fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = %q\n  client_secret = %q\n}\n",
+					e.url, emulator.DemoViewerID, emulator.DemoViewerSecret)),
+				ExpectError: expectError(`Not allowed(.|\n)*administrator(.|\n)*` + requestID),
+			},
+			{
+				Config:      withProvider(fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = \"demo-client\"\n  client_secret = \"wrong\"\n}\n", e.url)),
+				ExpectError: expectError(`Segura refused the credentials(.|\n)*SEGURA_CLIENT_SECRET`),
+			},
+			{
+				Config:      withProvider("provider \"segura\" {\n  url = \"http://127.0.0.1:1\"\n  client_id = \"a\"\n  client_secret = \"b\"\n  max_retries = 0\n}\n"),
+				ExpectError: expectError(`Segura API unreachable`),
+			},
+		},
+	})
+}

@@ -1,0 +1,90 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/uuidtype"
+)
+
+// azureTenantModel holds what the API says of a connection. The resource and the data sources
+// embed it, and fromAPI is the one mapping from the API object.
+type azureTenantModel struct {
+	ID              types.String   `tfsdk:"id"`
+	Name            types.String   `tfsdk:"name"`
+	TenantID        uuidtype.Value `tfsdk:"tenant_id"`
+	ApplicationID   uuidtype.Value `tfsdk:"application_id"`
+	IntegrationMode types.String   `tfsdk:"integration_mode"`
+	Tags            types.Set      `tfsdk:"tags"`
+	Status          types.String   `tfsdk:"status"`
+	ConnectedAt     types.String   `tfsdk:"connected_at"`
+	Synchronization types.Object   `tfsdk:"synchronization"`
+}
+
+var synchronizationAttrTypes = map[string]attr.Type{
+	"state":       types.StringType,
+	"last_run_at": types.StringType,
+	"message":     types.StringType,
+}
+
+// fromAPI sets every field from the API object.
+func (m *azureTenantModel) fromAPI(ctx context.Context, t *client.AzureTenant) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.ID = types.StringValue(t.TenantID)
+	m.Name = types.StringValue(t.Name)
+	m.TenantID = uuidtype.NewValue(t.TenantID)
+	m.ApplicationID = uuidtype.NewValue(t.ApplicationID)
+	m.IntegrationMode = types.StringValue(t.IntegrationMode)
+	m.Status = types.StringValue(t.Status)
+	m.ConnectedAt = types.StringValue(t.ConnectedAt.UTC().Format(time.RFC3339))
+
+	tags := t.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	var d diag.Diagnostics
+	m.Tags, d = types.SetValueFrom(ctx, types.StringType, tags)
+	diags.Append(d...)
+
+	lastRun := types.StringNull()
+	if t.Synchronization.LastRunAt != nil {
+		lastRun = types.StringValue(t.Synchronization.LastRunAt.UTC().Format(time.RFC3339))
+	}
+	m.Synchronization, d = types.ObjectValue(synchronizationAttrTypes, map[string]attr.Value{
+		"state":       types.StringValue(t.Synchronization.State),
+		"last_run_at": lastRun,
+		"message":     types.StringValue(t.Synchronization.Message),
+	})
+	diags.Append(d...)
+	return diags
+}
+
+// tagList returns the configured tags, sorted as the API keeps them.
+func tagList(ctx context.Context, s types.Set) ([]string, diag.Diagnostics) {
+	tags := []string{}
+	if s.IsNull() || s.IsUnknown() {
+		return tags, nil
+	}
+	diags := s.ElementsAs(ctx, &tags, false)
+	return tags, diags
+}
+
+// Descriptions shared by the resource and the data sources.
+const (
+	descID       = "The Azure tenant ID in lowercase; also the import ID."
+	descName     = "Display name of the connection in Cloud Entitlements: 1 to 128 characters, not blank, no control characters."
+	descTenantID = "Directory (tenant) ID of the Azure tenant, a UUID in any letter case. Only one connection per tenant is allowed."
+	descAppID    = "Application (client) ID of the app registration Cloud Entitlements signs in with, a UUID in any letter case."
+	descMode     = "`read` (\"Read\") or `read_write` (\"Read and Write\"). Each needs its own Microsoft Graph application " +
+		"permissions; see the `segura_azure_required_permissions` data source."
+	descTags        = "Tags: distinct strings of 1 to 64 characters, no leading or trailing space; at most 50."
+	descStatus      = "`active` or `inactive` (the Status switch). Inactive connections are kept but not synchronized."
+	descConnectedAt = "When the tenant was connected (RFC 3339)."
+	descSync        = "The analysis of the tenant by Cloud Entitlements, read-only: `state` is `pending`, `running`, " +
+		"`succeeded` or `failed`; `last_run_at` (RFC 3339) and `message` describe the last run."
+)

@@ -1,0 +1,348 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/emulator"
+)
+
+const tenantResource = "segura_azure_tenant.test"
+
+type tenantConfig struct {
+	tenantID, appID, secret, name, mode, status string
+	tags                                        []string
+}
+
+func (c tenantConfig) hcl() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "resource \"segura_azure_tenant\" \"test\" {\n")
+	fmt.Fprintf(&b, "  name             = %q\n  tenant_id        = %q\n  application_id   = %q\n", c.name, c.tenantID, c.appID)
+	fmt.Fprintf(&b, "  secret_value     = %q\n  integration_mode = %q\n", c.secret, c.mode)
+	if c.tags != nil {
+		fmt.Fprintf(&b, "  tags             = [%s]\n", quoteAll(c.tags))
+	}
+	if c.status != "" {
+		fmt.Fprintf(&b, "  status           = %q\n", c.status)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+func newTenantConfig() tenantConfig {
+	return tenantConfig{
+		tenantID: newTenantID(), appID: uuid.NewString(), secret: "secret-" + uuid.NewString(),
+		name: "Production", mode: "read", tags: []string{"prod", "finance"},
+	}
+}
+
+func TestAccAzureTenant_lifecycle(t *testing.T) {
+	e := newAccEnv(t)
+	c := newTenantConfig()
+	updated := c
+	updated.name, updated.appID, updated.secret = "Production (renamed)", uuid.NewString(), "rotated-"+uuid.NewString()
+	updated.mode, updated.tags, updated.status = "read_write", []string{"prod", "eu"}, "inactive"
+	moved := updated
+	moved.tenantID, moved.secret = newTenantID(), "moved-"+uuid.NewString()
+	reactivated := moved
+	reactivated.status = "active"
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(c.tenantID, moved.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config: e.config(c.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(tenantResource, plancheck.ResourceActionCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("id"), knownvalue.StringExact(c.tenantID)),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("tags"),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("finance"), knownvalue.StringExact("prod")})),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("connected_at"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("synchronization").AtMapKey("state"),
+						knownvalue.StringRegexp(regexp.MustCompile(`^(pending|running|succeeded|failed)$`))),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("secret_value"), knownvalue.StringExact(c.secret)),
+				},
+			},
+			{
+				ResourceName:            tenantResource,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"secret_value", "synchronization"},
+			},
+			{
+				// An import block: the secret cannot be read back, so the plan sends it in place.
+				Config:             e.importConfig(c.hcl()),
+				ResourceName:       tenantResource,
+				ImportState:        true,
+				ImportStateKind:    resource.ImportBlockWithID,
+				ExpectNonEmptyPlan: true,
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(tenantResource, plancheck.ResourceActionUpdate)},
+				},
+			},
+			{
+				Config: e.config(updated.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(tenantResource, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("id"), knownvalue.StringExact(c.tenantID)),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("name"), knownvalue.StringExact(updated.name)),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("application_id"), knownvalue.StringExact(updated.appID)),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("integration_mode"), knownvalue.StringExact("read_write")),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("status"), knownvalue.StringExact("inactive")),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("tags"),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("eu"), knownvalue.StringExact("prod")})),
+				},
+				Check: func(*terraform.State) error {
+					got, err := e.api.GetAzureTenant(context.Background(), c.tenantID)
+					if err != nil {
+						return err
+					}
+					if got.Name != updated.name || got.ApplicationID != updated.appID || got.Status != "inactive" || got.IntegrationMode != "read_write" {
+						return fmt.Errorf("the server holds %+v", got)
+					}
+					return nil
+				},
+			},
+			{
+				Config: e.config(moved.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(tenantResource, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("id"), knownvalue.StringExact(moved.tenantID)),
+				},
+				Check: e.checkGone(c.tenantID),
+			},
+			{
+				Config: e.config(reactivated.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(tenantResource, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+				},
+			},
+		},
+	})
+}
+
+func TestAccAzureTenant_letterCaseAndTagOrder(t *testing.T) {
+	e := newEmulatorEnv(t, emulator.Options{}, "it counts the requests that reach the API")
+	c := newTenantConfig()
+	upper := c
+	upper.tenantID, upper.appID = strings.ToUpper(c.tenantID), strings.ToUpper(c.appID)
+	upper.tags = []string{"b", "a", "c"}
+	reordered := upper
+	reordered.tags = []string{"c", "a", "b"}
+	lower := reordered
+	lower.tenantID, lower.appID = c.tenantID, c.appID
+	var patches int
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(c.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config: e.config(upper.hcl()),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("tenant_id"), knownvalue.StringExact(upper.tenantID)),
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("id"), knownvalue.StringExact(c.tenantID)),
+				},
+			},
+			{
+				Config: e.config(reordered.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// A new spelling of the same IDs is recorded in place, without any call.
+				PreConfig: func() { patches = e.count("PATCH /api/cloud-entitlements/v1/azure/tenants/{tenant_id}", "") },
+				Config:    e.config(lower.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(tenantResource, plancheck.ResourceActionUpdate)},
+				},
+				Check: func(*terraform.State) error {
+					if n := e.count("PATCH /api/cloud-entitlements/v1/azure/tenants/{tenant_id}", "") - patches; n != 0 {
+						return fmt.Errorf("a change of letter case sent %d PATCH requests", n)
+					}
+					return nil
+				},
+			},
+			{
+				// Import in any letter case.
+				ResourceName:            tenantResource,
+				ImportState:             true,
+				ImportStateId:           strings.ToUpper(c.tenantID),
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"secret_value", "synchronization", "tenant_id"},
+			},
+		},
+	})
+}
+
+func TestAccAzureTenant_emptyAndUnsetTags(t *testing.T) {
+	e := newAccEnv(t)
+	c := newTenantConfig()
+	c.tags = nil
+	empty := c
+	empty.tags = []string{}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(c.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config: e.config(c.hcl()),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("tags"), knownvalue.SetSizeExact(0)),
+				},
+			},
+			{
+				Config:           e.config(empty.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				Config:           e.config(c.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+func TestAccAzureTenant_drift(t *testing.T) {
+	e := newAccEnv(t)
+	c := newTenantConfig()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(c.tenantID),
+		Steps: []resource.TestStep{
+			{Config: e.config(c.hcl())},
+			{
+				// Deleted outside Terraform: dropped from state, planned for creation.
+				PreConfig: func() {
+					if err := e.api.DeleteAzureTenant(context.Background(), c.tenantID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: e.config(c.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(tenantResource, plancheck.ResourceActionCreate)},
+				},
+			},
+			{
+				// Changed outside Terraform: planned back.
+				PreConfig: func() {
+					name, tags, status := "Changed by hand", []string{"manual"}, "inactive"
+					if _, err := e.api.UpdateAzureTenant(context.Background(), c.tenantID,
+						client.UpdateAzureTenantInput{Name: &name, Tags: &tags, Status: &status}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: e.config(c.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(tenantResource, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(tenantResource, tfjsonpath.New("name"), knownvalue.StringExact(c.name)),
+						plancheck.ExpectKnownValue(tenantResource, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+					},
+				},
+				Check: func(*terraform.State) error {
+					got, err := e.api.GetAzureTenant(context.Background(), c.tenantID)
+					if err != nil {
+						return err
+					}
+					if got.Name != c.name || got.Status != "active" || strings.Join(got.Tags, ",") != "finance,prod" {
+						return fmt.Errorf("not planned back: %+v", got)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccAzureTenant_invalidConfigurationsNeverReachTheAPI(t *testing.T) {
+	e := newEmulatorEnv(t, emulator.Options{}, "it proves through request counts that no request was sent")
+	valid := newTenantConfig()
+	with := func(edit func(*tenantConfig)) string {
+		c := valid
+		edit(&c)
+		return e.config(c.hcl())
+	}
+	var manyTags []string
+	for i := range 51 {
+		manyTags = append(manyTags, fmt.Sprint("tag", i))
+	}
+	cases := []struct {
+		config string
+		want   string
+	}{
+		{with(func(c *tenantConfig) { c.name = "" }), `Invalid name`},
+		{with(func(c *tenantConfig) { c.name = "   " }), `Invalid name(.|\n)*blank`},
+		{with(func(c *tenantConfig) { c.name = strings.Repeat("n", 129) }), `Invalid name(.|\n)*at most 128`},
+		{with(func(c *tenantConfig) { c.name = "a\tb" }), `Invalid name(.|\n)*control`},
+		{with(func(c *tenantConfig) { c.tenantID = "not-a-uuid" }), `Invalid tenant_id(.|\n)*not a UUID`},
+		{with(func(c *tenantConfig) { c.tenantID = "{" + valid.tenantID + "}" }), `Invalid tenant_id(.|\n)*braces`},
+		{with(func(c *tenantConfig) { c.tenantID = "urn:uuid:" + valid.tenantID }), `Invalid tenant_id(.|\n)*urn:uuid`},
+		{with(func(c *tenantConfig) { c.tenantID = strings.ReplaceAll(valid.tenantID, "-", "") }), `Invalid tenant_id(.|\n)*hyphens`},
+		{with(func(c *tenantConfig) { c.appID = valid.appID + "0" }), `Invalid application_id`},
+		{with(func(c *tenantConfig) { c.secret = "" }), `Invalid secret_value(.|\n)*empty`},
+		{with(func(c *tenantConfig) { c.secret = strings.Repeat("s", 1025) }), `Invalid secret_value(.|\n)*at most 1024`},
+		{with(func(c *tenantConfig) { c.mode = "write" }), `integration_mode(.|\n)*read(.|\n)*read_write`},
+		{with(func(c *tenantConfig) { c.status = "paused" }), `status(.|\n)*active(.|\n)*inactive`},
+		{with(func(c *tenantConfig) { c.tags = []string{""} }), `Invalid tags(.|\n)*empty`},
+		{with(func(c *tenantConfig) { c.tags = []string{" prod"} }), `Invalid tags(.|\n)*space`},
+		{with(func(c *tenantConfig) { c.tags = []string{strings.Repeat("t", 65)} }), `Invalid tags(.|\n)*at most 64`},
+		{with(func(c *tenantConfig) { c.tags = []string{"a\nb"} }), `Invalid tags(.|\n)*control`},
+		{with(func(c *tenantConfig) { c.tags = manyTags }), `tags(.|\n)*at most 50`},
+		{e.config(fmt.Sprintf(`resource "segura_azure_tenant" "test" {
+  tenant_id        = %q
+  application_id   = %q
+  secret_value     = "s"
+  integration_mode = "read"
+}`, valid.tenantID, valid.appID)), `"name" is required`},
+		{`provider "segura" {
+  url = "ftp://example.com"
+}
+` + valid.hcl(), `Invalid url(.|\n)*http or https`},
+	}
+	var steps []resource.TestStep
+	for _, tc := range cases {
+		steps = append(steps, resource.TestStep{Config: tc.config, PlanOnly: true, ExpectError: expectError(tc.want)})
+	}
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProviders, Steps: steps})
+	if n := e.apiCalls(); n != 0 {
+		t.Errorf("%d invalid configurations sent %d API requests; want none", len(cases), n)
+	}
+	if len(cases) < 15 {
+		t.Errorf("only %d cases", len(cases))
+	}
+}

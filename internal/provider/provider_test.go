@@ -1,0 +1,144 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/emulator"
+)
+
+var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
+	"segura": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// accEnv is the server an acceptance test runs against: by default an emulator of its own,
+// in this process; the server of SEGURA_URL, SEGURA_CLIENT_ID and SEGURA_CLIENT_SECRET when
+// SEGURA_URL is set.
+type accEnv struct {
+	emu      *emulator.Server // nil against a real server
+	url      string
+	id       string
+	secret   string
+	api      *client.Client
+	provider string // the provider block of the test configurations
+}
+
+func remoteServer() bool { return os.Getenv("SEGURA_URL") != "" }
+
+// newAccEnv starts an emulator in demo mode, or uses SEGURA_URL.
+func newAccEnv(t *testing.T) *accEnv {
+	t.Helper()
+	if remoteServer() {
+		e := &accEnv{url: os.Getenv("SEGURA_URL"), id: os.Getenv("SEGURA_CLIENT_ID"), secret: os.Getenv("SEGURA_CLIENT_SECRET")}
+		e.api = newTestClient(t, e.url, e.id, e.secret)
+		return e
+	}
+	return newEmulatorEnv(t, emulator.Options{}, "")
+}
+
+// newEmulatorEnv starts an emulator with opts. A test that needs the emulator's switches
+// (a directory fixture, faults, request counts) calls it with the reason, and skips against
+// a real server.
+func newEmulatorEnv(t *testing.T, opts emulator.Options, why string) *accEnv {
+	t.Helper()
+	if remoteServer() {
+		t.Skipf("skipped against SEGURA_URL: this test needs the emulator because %s", why)
+	}
+	emu, err := emulator.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(emu)
+	t.Cleanup(ts.Close)
+	e := &accEnv{emu: emu, url: ts.URL, id: emulator.DemoClientID, secret: emulator.DemoClientSecret}
+	if opts.ClientID != "" {
+		e.id = opts.ClientID
+	}
+	if opts.ClientSecret != "" {
+		e.secret = opts.ClientSecret
+	}
+	e.provider = fmt.Sprintf("provider \"segura\" {\n  url           = %q\n  client_id     = %q\n  client_secret = %q\n}\n", e.url, e.id, e.secret)
+	e.api = newTestClient(t, e.url, e.id, e.secret)
+	return e
+}
+
+func newTestClient(t *testing.T, url, id, secret string) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{URL: url, ClientID: id, ClientSecret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// config prefixes a configuration with the provider block.
+func (e *accEnv) config(hcl string) string { return e.provider + hcl }
+
+// importConfig is config for an import-block step. plugin-testing writes such a step's
+// configuration as it is, without the required_providers block it adds to other steps, and
+// OpenTofu would then look for the provider in its own registry instead of the test's.
+func (e *accEnv) importConfig(hcl string) string {
+	return `terraform {
+  required_providers {
+    segura = {
+      source = "registry.terraform.io/hashicorp/segura"
+    }
+  }
+}
+` + e.config(hcl)
+}
+
+// apiCalls counts the answers of every API route, leaving out the token endpoint.
+func (e *accEnv) apiCalls() int {
+	n := 0
+	for route := range e.emu.Counts().Routes {
+		if route != "POST /oauth2/token" {
+			n += e.emu.Counts().Total(route, "")
+		}
+	}
+	return n
+}
+
+func (e *accEnv) count(route, status string) int { return e.emu.Counts().Total(route, status) }
+
+// expectError matches a CLI error whose words may be wrapped onto several lines: each space
+// of pattern matches any run of white space.
+func expectError(pattern string) *regexp.Regexp {
+	return regexp.MustCompile(strings.ReplaceAll(pattern, " ", `\s+`))
+}
+
+// newTenantID returns a tenant ID no other test uses, so that tests can run in parallel and
+// against a shared server.
+func newTenantID() string { return uuid.NewString() }
+
+// deleteIfExists removes a connection a test made outside Terraform.
+func (e *accEnv) deleteIfExists(t *testing.T, tenantID string) {
+	t.Cleanup(func() {
+		if err := e.api.DeleteAzureTenant(context.Background(), tenantID); err != nil && !client.IsNotFound(err) {
+			t.Errorf("cleanup of %s: %v", tenantID, err)
+		}
+	})
+}
+
+// checkGone is a CheckDestroy: no connection is left for the tenants.
+func (e *accEnv) checkGone(tenantIDs ...string) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		for _, id := range tenantIDs {
+			if _, err := e.api.GetAzureTenant(context.Background(), id); !client.IsNotFound(err) {
+				return fmt.Errorf("connection of %s still exists after destroy (err=%w)", id, err)
+			}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,148 @@
+// Package validators checks attribute values at plan time with the rules of the Cloud
+// Entitlements contract, so that bad input is refused before any API call.
+package validators
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+// stringCheck adapts a function that explains what is wrong with a value, or returns "".
+type stringCheck struct {
+	description string
+	check       func(string) string
+}
+
+func (v stringCheck) Description(context.Context) string         { return v.description }
+func (v stringCheck) MarkdownDescription(context.Context) string { return v.description }
+
+func (v stringCheck) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if problem := v.check(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), problem)
+	}
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// IsUUID reports whether s is a UUID in the canonical 8-4-4-4-12 form, in any letter case.
+func IsUUID(s string) bool { return uuidRE.MatchString(s) }
+
+// UUID accepts a UUID in the canonical 8-4-4-4-12 hexadecimal form, in any letter case.
+func UUID() validator.String {
+	return stringCheck{
+		description: "must be a UUID in the 8-4-4-4-12 hexadecimal form",
+		check: func(s string) string {
+			if IsUUID(s) {
+				return ""
+			}
+			hint := ""
+			switch {
+			case strings.HasPrefix(s, "{") || strings.HasPrefix(strings.ToLower(s), "urn:uuid:"):
+				hint = " Remove the braces or the urn:uuid: prefix."
+			case len(s) == 32:
+				hint = " Add the hyphens: 8-4-4-4-12."
+			}
+			return fmt.Sprintf("%q is not a UUID. Use the 8-4-4-4-12 hexadecimal form shown in the Azure portal, "+
+				"such as 5f0d1a8e-3c2b-4b7e-9f55-2a6c1e0b9d44.%s", s, hint)
+		},
+	}
+}
+
+func hasControl(s string) bool { return strings.IndexFunc(s, unicode.IsControl) >= 0 }
+
+// Text accepts 1 to maxLen characters that are not all blank and hold no control character.
+func Text(maxLen int) validator.String {
+	return stringCheck{
+		description: fmt.Sprintf("1 to %d characters, not blank, no control characters", maxLen),
+		check: func(s string) string {
+			n := utf8.RuneCountInString(s)
+			switch {
+			case n == 0 || strings.TrimSpace(s) == "":
+				return "Must not be empty or blank."
+			case n > maxLen:
+				return fmt.Sprintf("Must be at most %d characters; it has %d.", maxLen, n)
+			case hasControl(s):
+				return "Must not contain control characters such as tabs or newlines."
+			}
+			return ""
+		},
+	}
+}
+
+// Length accepts 1 to maxLen characters. Its message never repeats the value, which may be
+// a secret.
+func Length(maxLen int) validator.String {
+	return stringCheck{
+		description: fmt.Sprintf("1 to %d characters", maxLen),
+		check: func(s string) string {
+			n := utf8.RuneCountInString(s)
+			switch {
+			case n == 0:
+				return "Must not be empty."
+			case n > maxLen:
+				return fmt.Sprintf("Must be at most %d characters; it has %d.", maxLen, n)
+			}
+			return ""
+		},
+	}
+}
+
+// Tag accepts a tag: 1 to maxLen characters, no leading or trailing space, no control
+// characters.
+func Tag(maxLen int) validator.String {
+	return stringCheck{
+		description: fmt.Sprintf("1 to %d characters, no leading or trailing space, no control characters", maxLen),
+		check: func(s string) string {
+			n := utf8.RuneCountInString(s)
+			switch {
+			case n == 0:
+				return "A tag must not be empty."
+			case n > maxLen:
+				return fmt.Sprintf("Tag %q is %d characters; at most %d are allowed.", s, n, maxLen)
+			case strings.TrimSpace(s) != s:
+				return fmt.Sprintf("Tag %q starts or ends with a space; remove it.", s)
+			case hasControl(s):
+				return fmt.Sprintf("Tag %q contains a control character.", s)
+			}
+			return ""
+		},
+	}
+}
+
+// HTTPURL accepts an absolute http or https URL.
+func HTTPURL() validator.String {
+	return stringCheck{
+		description: "an absolute http or https URL",
+		check: func(s string) string {
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Sprintf("%q is not an absolute http or https URL such as https://acme.segura.security.", s)
+			}
+			return ""
+		},
+	}
+}
+
+// Duration accepts a positive Go duration such as 30s or 5m.
+func Duration() validator.String {
+	return stringCheck{
+		description: "a positive duration such as 30s or 5m",
+		check: func(s string) string {
+			if d, err := time.ParseDuration(s); err != nil || d <= 0 {
+				return fmt.Sprintf("%q is not a positive duration; use a number with a unit, such as 30s, 5m or 1h.", s)
+			}
+			return ""
+		},
+	}
+}
