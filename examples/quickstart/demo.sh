@@ -20,17 +20,18 @@ trap cleanup EXIT
 tf() { "$TERRAFORM" -chdir="$work/quickstart" "$@"; }
 
 say "Starting the Cloud Entitlements emulator with the demo Azure directory"
-"$BIN_DIR/segura-emulator" -listen 127.0.0.1:0 -entra-listen "" \
+"$BIN_DIR/segura-emulator" -listen 127.0.0.1:0 -entra-listen 127.0.0.1:0 -entra-cert-file "$work/entra.pem" \
   -directory "$here/azure-directory.json" -state-file "$work/emulator-state.json" >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 1 100); do
-  grep -q 'segura-emulator: API' "$work/emulator.log" && break
+  grep -q 'segura-emulator: Entra ID' "$work/emulator.log" && break
   kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log"; exit 1; }
   sleep 0.1
 done
 cat "$work/emulator.log"
 url=$(sed -n 's|^segura-emulator: API *\(http://[^/]*\)/.*|\1|p' "$work/emulator.log")
-[ -n "$url" ] || { echo "the emulator did not start"; exit 1; }
+entra=$(sed -n 's|^segura-emulator: Entra ID *\(https://[^ ]*\) .*|\1|p' "$work/emulator.log")
+[ -n "$url" ] && [ -n "$entra" ] || { echo "the emulator did not start"; exit 1; }
 
 say "Using the provider built in $BIN_DIR through a CLI config with dev_overrides"
 cat >"$work/cli.tfrc" <<CONFIG
@@ -44,6 +45,9 @@ CONFIG
 cat "$work/cli.tfrc"
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 export SEGURA_URL="$url" SEGURA_CLIENT_ID=demo-client SEGURA_CLIENT_SECRET=demo-secret
+# The Azure pre-flight signs in to the emulator's Entra ID, whose self-signed certificate the
+# provider trusts through SSL_CERT_FILE.
+export AZURE_AUTHORITY_HOST="$entra" SSL_CERT_FILE="$work/entra.pem"
 export TF_VAR_secrets='{"production":"demo-production-secret","platform":"demo-platform-secret","imported":"demo-imported-secret"}'
 mkdir -p "$work/quickstart"
 cp "$here/main.tf" "$work/quickstart/"
@@ -54,6 +58,9 @@ tf apply -auto-approve -input=false -no-color
 say "Outputs and state"
 tf output -no-color connections
 tf state list
+
+say "The Azure pre-flight signed in to Entra ID before each connection (the emulator's request counts)"
+curl -sf "$url/_emulator/requests" | grep -o '"POST /{tenant}/oauth2/v2.0/token":{[^}]*}' || true
 
 say "A second plan: it must say No changes"
 set +e

@@ -71,8 +71,10 @@ func TestAccAzureTenant_azureFailures(t *testing.T) {
 	unknownTenant := d.config(d.goodApp, "read")
 	unknownTenant.tenantID = uuid.NewString()
 
+	// The API's own verification, without the pre-flight and without waiting for propagation.
+	const apiOnly = "azure_preflight = false\n  azure_propagation_timeout = \"0s\""
 	step := func(c tenantConfig, want string) resource.TestStep {
-		return resource.TestStep{Config: e.config(c.hcl()), ExpectError: expectError(want)}
+		return resource.TestStep{Config: e.configWith(apiOnly, c.hcl()), ExpectError: expectError(want)}
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -91,10 +93,10 @@ func TestAccAzureTenant_azureFailures(t *testing.T) {
 			{
 				// The read-only application is enough for read; switching it to read_write is refused
 				// in place and leaves the connection as it was.
-				Config: e.config(d.config(d.readOnlyApp, "read").hcl()),
+				Config: e.configWith(apiOnly, d.config(d.readOnlyApp, "read").hcl()),
 			},
 			{
-				Config:      e.config(d.config(d.readOnlyApp, "read_write").hcl()),
+				Config:      e.configWith(apiOnly, d.config(d.readOnlyApp, "read_write").hcl()),
 				ExpectError: expectError(`Microsoft Graph permissions missing`),
 				Check: func(*terraform.State) error {
 					got, err := e.api.GetAzureTenant(context.Background(), d.tenantID)
@@ -181,16 +183,16 @@ func TestAccProvider_credentialErrors(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				Config: withProvider(fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = %q\n  client_secret = %q\n}\n",
+				Config: withProvider(fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = %q\n  client_secret = %q\n  azure_preflight = false\n}\n",
 					e.url, emulator.DemoViewerID, emulator.DemoViewerSecret)),
 				ExpectError: expectError(`Not allowed(.|\n)*administrator(.|\n)*` + requestID),
 			},
 			{
-				Config:      withProvider(fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = \"demo-client\"\n  client_secret = \"wrong\"\n}\n", e.url)),
+				Config:      withProvider(fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = \"demo-client\"\n  client_secret = \"wrong\"\n  azure_preflight = false\n}\n", e.url)),
 				ExpectError: expectError(`Segura refused the credentials(.|\n)*SEGURA_CLIENT_SECRET`),
 			},
 			{
-				Config:      withProvider("provider \"segura\" {\n  url = \"http://127.0.0.1:1\"\n  client_id = \"a\"\n  client_secret = \"b\"\n  max_retries = 0\n}\n"),
+				Config:      withProvider("provider \"segura\" {\n  url = \"http://127.0.0.1:1\"\n  client_id = \"a\"\n  client_secret = \"b\"\n  max_retries = 0\n  azure_preflight = false\n}\n"),
 				ExpectError: expectError(`Segura API unreachable`),
 			},
 		},

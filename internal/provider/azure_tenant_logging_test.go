@@ -26,7 +26,8 @@ func TestAccAzureTenant_secretsNeverLogged(t *testing.T) {
 	// Secrets come in as users pass them, through the environment and a sensitive variable,
 	// because the test harness itself logs the text of each configuration.
 	t.Setenv("SEGURA_CLIENT_SECRET", apiSecret)
-	provider := fmt.Sprintf("provider \"segura\" {\n  url       = %q\n  client_id = %q\n}\n", e.url, e.id)
+	provider := fmt.Sprintf("provider \"segura\" {\n  url                  = %q\n  client_id            = %q\n  azure_authority_host = %q\n}\n",
+		e.url, e.id, e.entraURL)
 
 	c := newTenantConfig()
 	first, rotated := c.secret, "rotated-"+uuid.NewString()

@@ -2,9 +2,12 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -16,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
@@ -25,8 +29,17 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure   = &azureTenantResource{}
-	_ resource.ResourceWithImportState = &azureTenantResource{}
+	_ resource.ResourceWithConfigure      = &azureTenantResource{}
+	_ resource.ResourceWithImportState    = &azureTenantResource{}
+	_ resource.ResourceWithValidateConfig = &azureTenantResource{}
+	_ resource.ResourceWithModifyPlan     = &azureTenantResource{}
+)
+
+// Default timeouts of the operations.
+const (
+	defaultCreateTimeout = 15 * time.Minute
+	defaultUpdateTimeout = 15 * time.Minute
+	defaultDeleteTimeout = 5 * time.Minute
 )
 
 // NewAzureTenantResource is the segura_azure_tenant resource.
@@ -38,18 +51,24 @@ type azureTenantResource struct {
 
 type azureTenantResourceModel struct {
 	azureTenantModel
-	SecretValue types.String `tfsdk:"secret_value"`
+	SecretValue          types.String   `tfsdk:"secret_value"`
+	SecretValueWO        types.String   `tfsdk:"secret_value_wo"`
+	SecretValueWOVersion types.Int64    `tfsdk:"secret_value_wo_version"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *azureTenantResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_azure_tenant"
 }
 
-func (r *azureTenantResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Connects an Azure tenant to Segura Cloud Entitlements, as *Setup > Microsoft Azure > Connect* " +
 			"does. Creating it verifies the app registration's secret, Microsoft Graph permissions and Azure roles; " +
 			"destroying it disconnects the tenant. Import it by Azure tenant ID.",
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: descID,
@@ -81,10 +100,27 @@ func (r *azureTenantResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"secret_value": schema.StringAttribute{
 				MarkdownDescription: "Client secret value of the app registration (the *Value*, not the *Secret ID*), " +
 					"1 to 1024 characters. Sent on create and whenever it changes; never read back, so Terraform keeps " +
-					"the configured value in state. Changing it rotates the secret in place.",
-				Required:   true,
+					"the configured value in state, marked sensitive. Changing it rotates the secret in place. " +
+					"Exactly one of `secret_value` and `secret_value_wo` is required; prefer `secret_value_wo` with " +
+					"Terraform or OpenTofu 1.11 and later.",
+				Optional:   true,
 				Sensitive:  true,
 				Validators: []validator.String{validators.Length(client.SecretMaxLength)},
+			},
+			"secret_value_wo": schema.StringAttribute{
+				MarkdownDescription: "Client secret value of the app registration, write-only: it is sent to Segura but " +
+					"never stored in state or plan. Needs Terraform or OpenTofu 1.11 and later, and " +
+					"`secret_value_wo_version`. Exactly one of `secret_value` and `secret_value_wo` is required.",
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{validators.Length(client.SecretMaxLength)},
+			},
+			"secret_value_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Version of `secret_value_wo`, required with it. Terraform cannot see a write-only " +
+					"value change, so change this number (for instance, increment it) whenever `secret_value_wo` changes: " +
+					"the new secret is then sent in place.",
+				Optional: true,
 			},
 			"integration_mode": schema.StringAttribute{
 				MarkdownDescription: descMode + " Changes in place.",
@@ -147,19 +183,22 @@ func (r *azureTenantResource) Configure(_ context.Context, req resource.Configur
 func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan azureTenantResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	secret := configuredSecret(ctx, req.Config, plan, &resp.Diagnostics)
 	c := r.data.apiClient(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	secret := plan.SecretValue.ValueString()
-	ctx = maskSecrets(ctx, secret)
-
+	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
 	tags, diags := tagList(ctx, plan.Tags)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	created, err := c.CreateAzureTenant(ctx, client.CreateAzureTenantInput{
+	ctx, cancel := context.WithTimeout(maskSecrets(ctx, secret), timeout)
+	defer cancel()
+
+	in := client.CreateAzureTenantInput{
 		Name:            plan.Name.ValueString(),
 		TenantID:        plan.TenantID.ValueString(),
 		ApplicationID:   plan.ApplicationID.ValueString(),
@@ -167,13 +206,60 @@ func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateReq
 		IntegrationMode: plan.IntegrationMode.ValueString(),
 		Tags:            tags,
 		Status:          plan.Status.ValueString(),
+	}
+	var created *client.AzureTenant
+	check := r.preflight(&resp.Diagnostics, in.TenantID, in.ApplicationID, secret, in.IntegrationMode)
+	err := untilPropagated(ctx, r.data.propagation, func(ctx context.Context) error {
+		if err := check(ctx); err != nil {
+			return err
+		}
+		var err error
+		created, err = c.CreateAzureTenant(ctx, in)
+		return err
 	})
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "connect Azure tenant "+plan.TenantID.ValueString(), err)
+		addOperationError(&resp.Diagnostics, "connect Azure tenant "+in.TenantID, err)
 		return
 	}
 	resp.Diagnostics.Append(plan.fromAPI(ctx, created)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// configuredSecret is the secret to send: secret_value, or secret_value_wo from the
+// configuration, since write-only values are never in the plan.
+func configuredSecret(ctx context.Context, config tfsdk.Config, plan azureTenantResourceModel, diags *diag.Diagnostics) string {
+	if !plan.SecretValue.IsNull() {
+		return plan.SecretValue.ValueString()
+	}
+	var wo types.String
+	diags.Append(config.GetAttribute(ctx, path.Root("secret_value_wo"), &wo)...)
+	return wo.ValueString()
+}
+
+// preflight returns the Azure pre-flight check of these credentials, or a check that does
+// nothing when azure_preflight is off. When Entra ID cannot be reached it warns once and lets
+// Segura's own verification decide.
+func (r *azureTenantResource) preflight(diags *diag.Diagnostics, tenantID, appID, secret, mode string) func(context.Context) error {
+	p := r.data.preflight
+	if p == nil {
+		return func(context.Context) error { return nil }
+	}
+	warned := false
+	return func(ctx context.Context) error {
+		err := p.Check(ctx, tenantID, appID, secret, mode)
+		var f *azure.Failure
+		if err == nil || errors.As(err, &f) {
+			return err
+		}
+		if !warned {
+			warned = true
+			diags.AddWarning("Azure pre-flight check skipped",
+				fmt.Sprintf("Microsoft Entra ID could not be reached to check the credentials before connecting (%v). "+
+					"Segura verifies them anyway. Set azure_environment or azure_authority_host if the tenant is not "+
+					"in the public Azure cloud, or azure_preflight = false to skip this check.", err))
+		}
+		return nil
+	}
 }
 
 func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -203,33 +289,54 @@ func (r *azureTenantResource) Update(ctx context.Context, req resource.UpdateReq
 	var plan, state azureTenantResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	secret := configuredSecret(ctx, req.Config, plan, &resp.Diagnostics)
 	c := r.data.apiClient(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	secret := plan.SecretValue.ValueString()
-	ctx = maskSecrets(ctx, secret)
-
+	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
 	in, diags := changes(ctx, state, plan, secret)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := context.WithTimeout(maskSecrets(ctx, secret), timeout)
+	defer cancel()
+
 	tenantID := state.TenantID.ValueString()
 	var got *client.AzureTenant
 	var err error
-	if in == (client.UpdateAzureTenantInput{}) {
+	switch {
+	case in == (client.UpdateAzureTenantInput{}):
 		// Only letter case changed: nothing to send, the state takes the new spelling.
 		got, err = c.GetAzureTenant(ctx, tenantID)
-	} else {
+	case in.SecretValue != nil || in.IntegrationMode != nil:
+		// New credentials or a new mode are verified, and may meet Entra ID propagation.
+		check := r.preflight(&resp.Diagnostics, tenantID, plan.ApplicationID.ValueString(), secret, plan.IntegrationMode.ValueString())
+		err = untilPropagated(ctx, r.data.propagation, func(ctx context.Context) error {
+			if err := check(ctx); err != nil {
+				return err
+			}
+			var err error
+			got, err = c.UpdateAzureTenant(ctx, tenantID, in)
+			return err
+		})
+	default:
 		got, err = c.UpdateAzureTenant(ctx, tenantID, in)
 	}
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "update Azure tenant "+tenantID, err)
+		addOperationError(&resp.Diagnostics, "update Azure tenant "+tenantID, err)
 		return
 	}
 	resp.Diagnostics.Append(plan.fromAPI(ctx, got)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// secretChanged reports whether the plan brings a new secret: secret_value differs, or
+// secret_value_wo_version does (including a switch from one attribute to the other).
+func secretChanged(state, plan azureTenantResourceModel) bool {
+	return !plan.SecretValue.Equal(state.SecretValue) || !plan.SecretValueWOVersion.Equal(state.SecretValueWOVersion)
 }
 
 // changes is the PATCH that takes the connection from state to plan: only what differs, and
@@ -243,7 +350,7 @@ func changes(ctx context.Context, state, plan azureTenantResourceModel, secret s
 	if appChanged {
 		in.ApplicationID = plan.ApplicationID.ValueStringPointer()
 	}
-	if appChanged || !plan.SecretValue.Equal(state.SecretValue) {
+	if appChanged || secretChanged(state, plan) {
 		in.SecretValue = &secret
 	}
 	if !plan.IntegrationMode.Equal(state.IntegrationMode) {
@@ -269,6 +376,10 @@ func (r *azureTenantResource) Delete(ctx context.Context, req resource.DeleteReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	err := c.DeleteAzureTenant(ctx, state.TenantID.ValueString())
 	if err != nil && !client.IsNotFound(err) {
 		addAPIError(&resp.Diagnostics, "disconnect Azure tenant "+state.TenantID.ValueString(), err)
@@ -285,4 +396,63 @@ func (r *azureTenantResource) ImportState(ctx context.Context, req resource.Impo
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tenant_id"), uuidtype.NewValue(req.ID))...)
+}
+
+// ValidateConfig requires exactly one way of giving the secret, and a version with the
+// write-only one. Unknown values count as set: they will be known at apply.
+func (r *azureTenantResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var secret, wo types.String
+	var version types.Int64
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_value"), &secret)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_value_wo"), &wo)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_value_wo_version"), &version)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	switch {
+	case secret.IsNull() && wo.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root("secret_value"), "Missing client secret",
+			"Give the client secret value of the app registration in exactly one of:\n\n"+
+				"  - secret_value_wo, with secret_value_wo_version: write-only, never stored in state or plan "+
+				"(Terraform or OpenTofu 1.11 and later);\n"+
+				"  - secret_value: any version, kept in state as a sensitive value.")
+	case !secret.IsNull() && !wo.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root("secret_value_wo"), "Two client secrets given",
+			"Set only one of secret_value and secret_value_wo. Keep secret_value_wo (with secret_value_wo_version) "+
+				"to keep the secret out of state, and remove secret_value.")
+	}
+	switch {
+	case !wo.IsNull() && version.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root("secret_value_wo_version"), "Missing secret_value_wo_version",
+			"secret_value_wo needs secret_value_wo_version. Set it to a number, such as 1, and change it whenever "+
+				"secret_value_wo changes: a write-only value is never stored, so the version is how Terraform knows "+
+				"to send the new secret.")
+	case wo.IsNull() && !version.IsNull() && !secret.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root("secret_value_wo_version"), "secret_value_wo_version without secret_value_wo",
+			"secret_value_wo_version versions secret_value_wo only. Remove it, or move the secret from secret_value "+
+				"to secret_value_wo.")
+	}
+}
+
+// ModifyPlan refuses a new application_id without a new secret: a client secret belongs to
+// one application, so Segura would refuse the old secret with the new application.
+func (r *azureTenantResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan, state azureTenantResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || plan.ApplicationID.IsUnknown() || plan.SecretValue.IsUnknown() ||
+		plan.SecretValueWOVersion.IsUnknown() || plan.ApplicationID.EqualFold(state.ApplicationID) || secretChanged(state, plan) {
+		return
+	}
+	how := "set secret_value to the new application's client secret"
+	if plan.SecretValue.IsNull() {
+		how = "put the new application's client secret in secret_value_wo and change secret_value_wo_version"
+	}
+	resp.Diagnostics.AddAttributeError(path.Root("application_id"), "New application without its secret",
+		fmt.Sprintf("application_id changes from %s to %s, but the secret stays the same, and a client secret "+
+			"belongs to one application: Segura would refuse it. In the same change, %s.",
+			state.ApplicationID.ValueString(), plan.ApplicationID.ValueString(), how))
 }

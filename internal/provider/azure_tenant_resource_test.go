@@ -24,19 +24,30 @@ const tenantResource = "segura_azure_tenant.test"
 type tenantConfig struct {
 	tenantID, appID, secret, name, mode, status string
 	tags                                        []string
+	// woSecret and woVersion give the secret write-only instead of secret.
+	woSecret  string
+	woVersion int
+	extra     string // more arguments, such as a timeouts block
 }
 
 func (c tenantConfig) hcl() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "resource \"segura_azure_tenant\" \"test\" {\n")
 	fmt.Fprintf(&b, "  name             = %q\n  tenant_id        = %q\n  application_id   = %q\n", c.name, c.tenantID, c.appID)
-	fmt.Fprintf(&b, "  secret_value     = %q\n  integration_mode = %q\n", c.secret, c.mode)
+	if c.secret != "" || c.woSecret == "" {
+		fmt.Fprintf(&b, "  secret_value     = %q\n", c.secret)
+	}
+	if c.woSecret != "" {
+		fmt.Fprintf(&b, "  secret_value_wo         = %q\n  secret_value_wo_version = %d\n", c.woSecret, c.woVersion)
+	}
+	fmt.Fprintf(&b, "  integration_mode = %q\n", c.mode)
 	if c.tags != nil {
 		fmt.Fprintf(&b, "  tags             = [%s]\n", quoteAll(c.tags))
 	}
 	if c.status != "" {
 		fmt.Fprintf(&b, "  status           = %q\n", c.status)
 	}
+	b.WriteString(c.extra)
 	b.WriteString("}\n")
 	return b.String()
 }
@@ -333,6 +344,8 @@ func TestAccAzureTenant_invalidConfigurationsNeverReachTheAPI(t *testing.T) {
   url = "ftp://example.com"
 }
 ` + valid.hcl(), `Invalid url(.|\n)*http or https`},
+		{e.configWith(`azure_propagation_timeout = "soon"`, valid.hcl()), `Invalid azure_propagation_timeout`},
+		{e.configWith(`azure_environment = "mars"`, valid.hcl()), `azure_environment(.|\n)*china(.|\n)*public(.|\n)*usgovernment`},
 	}
 	var steps []resource.TestStep
 	for _, tc := range cases {

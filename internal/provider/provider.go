@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -21,9 +26,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/validators"
 )
+
+// preflightTransport replaces the pre-flight's HTTP transport; nil in production. Tests set
+// it to trust the certificate of their local Entra ID.
+var preflightTransport policy.Transporter
 
 var _ provider.Provider = &seguraProvider{}
 
@@ -43,6 +53,11 @@ type providerModel struct {
 	TokenURL       types.String `tfsdk:"token_url"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+
+	AzurePreflight          types.Bool   `tfsdk:"azure_preflight"`
+	AzureEnvironment        types.String `tfsdk:"azure_environment"`
+	AzureAuthorityHost      types.String `tfsdk:"azure_authority_host"`
+	AzurePropagationTimeout types.String `tfsdk:"azure_propagation_timeout"`
 }
 
 // Environment variables the settings fall back to.
@@ -53,7 +68,15 @@ const (
 	envTokenURL       = "SEGURA_TOKEN_URL"
 	envRequestTimeout = "SEGURA_REQUEST_TIMEOUT"
 	envMaxRetries     = "SEGURA_MAX_RETRIES"
+
+	envAzurePreflight          = "SEGURA_AZURE_PREFLIGHT"
+	envAzureEnvironment        = "SEGURA_AZURE_ENVIRONMENT"
+	envAzureAuthorityHost      = "AZURE_AUTHORITY_HOST"
+	envAzurePropagationTimeout = "SEGURA_AZURE_PROPAGATION_TIMEOUT"
 )
+
+// DefaultPropagationTimeout is how long Entra ID propagation errors are retried by default.
+const DefaultPropagationTimeout = 3 * time.Minute
 
 func (p *seguraProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "segura"
@@ -91,7 +114,7 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "Longest wait for one HTTP attempt, as a Go duration such as `30s` or `2m`. " +
 					"Defaults to `30s`. Falls back to `SEGURA_REQUEST_TIMEOUT`.",
 				Optional:   true,
-				Validators: []validator.String{validators.Duration()},
+				Validators: []validator.String{validators.Duration(false)},
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: "How many times a request is retried after a 429, a 5xx or a lost connection, with " +
@@ -100,8 +123,45 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 50)},
 			},
+			"azure_preflight": schema.BoolAttribute{
+				MarkdownDescription: "Before a tenant is connected, or its secret, application or mode changes, sign in to " +
+					"Microsoft Entra ID as the application and check its Microsoft Graph permissions, so that mistakes are " +
+					"reported with exactly what is missing before anything is sent to Segura. When Entra ID cannot be " +
+					"reached, a warning is shown and Segura's own verification decides. Defaults to `true`. " +
+					"Falls back to `SEGURA_AZURE_PREFLIGHT`.",
+				Optional: true,
+			},
+			"azure_environment": schema.StringAttribute{
+				MarkdownDescription: "Azure cloud of the tenants: `public` (default), `usgovernment` or `china`. " +
+					"Falls back to `SEGURA_AZURE_ENVIRONMENT`.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(azureEnvironments()...)},
+			},
+			"azure_authority_host": schema.StringAttribute{
+				MarkdownDescription: "Microsoft Entra ID host of the pre-flight sign-in, overriding the one of " +
+					"`azure_environment`, such as `https://login.microsoftonline.com/`. Falls back to `AZURE_AUTHORITY_HOST`.",
+				Optional:   true,
+				Validators: []validator.String{validators.HTTPURL()},
+			},
+			"azure_propagation_timeout": schema.StringAttribute{
+				MarkdownDescription: "How long to keep retrying when Entra ID has not yet propagated a new secret, " +
+					"application, admin consent or role assignment (the pre-flight's or Segura's answer), as a duration " +
+					"such as `3m`; `0s` turns it off. Other errors fail at once, and the resource's `timeouts` still " +
+					"bound the whole operation. Defaults to `3m`. Falls back to `SEGURA_AZURE_PROPAGATION_TIMEOUT`.",
+				Optional:   true,
+				Validators: []validator.String{validators.Duration(true)},
+			},
 		},
 	}
+}
+
+func azureEnvironments() []string {
+	names := make([]string, 0, len(azure.Environments))
+	for name := range azure.Environments {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // providerData is handed to resources and data sources. The client is built on first use,
@@ -109,6 +169,9 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 type providerData struct {
 	cfg      client.Config
 	problems []settingProblem
+	// preflight is nil when azure_preflight is off.
+	preflight   *azure.Preflight
+	propagation time.Duration
 
 	once   sync.Once
 	client *client.Client
@@ -209,6 +272,50 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if retries == 0 {
 		retries = -1 // the client reads 0 as "default"
 	}
+
+	preflight := true
+	switch {
+	case !m.AzurePreflight.IsNull() && !m.AzurePreflight.IsUnknown():
+		preflight = m.AzurePreflight.ValueBool()
+	case os.Getenv(envAzurePreflight) != "":
+		b, err := strconv.ParseBool(os.Getenv(envAzurePreflight))
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("azure_preflight"), "Invalid azure_preflight",
+				fmt.Sprintf("%s=%q is not true or false.", envAzurePreflight, os.Getenv(envAzurePreflight)))
+		}
+		preflight = b
+	}
+	environment := str(m.AzureEnvironment, "azure_environment", envAzureEnvironment, false)
+	if environment == "" {
+		environment = "public"
+	}
+	if _, ok := azure.Environments[environment]; !ok {
+		resp.Diagnostics.AddAttributeError(path.Root("azure_environment"), "Invalid azure_environment",
+			fmt.Sprintf("%q (from the configuration or %s) is not one of %s.", environment, envAzureEnvironment,
+				strings.Join(azureEnvironments(), ", ")))
+	}
+	authority := str(m.AzureAuthorityHost, "azure_authority_host", envAzureAuthorityHost, false)
+	if authority != "" {
+		if u, err := url.Parse(authority); err != nil || u.Scheme != "https" || u.Host == "" {
+			resp.Diagnostics.AddAttributeError(path.Root("azure_authority_host"), "Invalid azure_authority_host",
+				fmt.Sprintf("%q (from the configuration or %s) is not an https URL; Entra ID is only served over https.",
+					authority, envAzureAuthorityHost))
+		}
+	}
+	propagation := DefaultPropagationTimeout
+	if s := str(m.AzurePropagationTimeout, "azure_propagation_timeout", envAzurePropagationTimeout, false); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("azure_propagation_timeout"), "Invalid azure_propagation_timeout",
+				fmt.Sprintf("%q (from the configuration or %s) is not a duration such as 3m, or 0s to turn retries off.",
+					s, envAzurePropagationTimeout))
+		}
+		propagation = d
+	}
+	// Unknown settings that only the API needs were recorded as problems; these are not.
+	data.problems = slices.DeleteFunc(data.problems, func(p settingProblem) bool {
+		return p.attr == "azure_environment" || p.attr == "azure_authority_host" || p.attr == "azure_propagation_timeout"
+	})
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -221,6 +328,10 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		URL: baseURL, ClientID: clientID, ClientSecret: clientSecret, TokenURL: tokenURL,
 		RequestTimeout: timeout, MaxRetries: int(retries), UserAgent: ua,
 		Logger: tflogLogger{secrets: []string{clientSecret}},
+	}
+	data.propagation = propagation
+	if preflight {
+		data.preflight = &azure.Preflight{Environment: environment, AuthorityHost: authority, Transport: preflightTransport}
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
@@ -28,10 +29,19 @@ var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
 type accEnv struct {
 	emu      *emulator.Server // nil against a real server
 	url      string
+	entraURL string // the emulator's Entra ID, for the pre-flight
 	id       string
 	secret   string
 	api      *client.Client
-	provider string // the provider block of the test configurations
+}
+
+func TestMain(m *testing.M) {
+	// Every httptest TLS server has the same certificate: trust it for the pre-flight's
+	// sign-in to the emulators' Entra ID.
+	ts := httptest.NewTLSServer(http.NotFoundHandler())
+	preflightTransport = ts.Client()
+	ts.Close()
+	os.Exit(m.Run())
 }
 
 func remoteServer() bool { return os.Getenv("SEGURA_URL") != "" }
@@ -61,14 +71,15 @@ func newEmulatorEnv(t *testing.T, opts emulator.Options, why string) *accEnv {
 	}
 	ts := httptest.NewServer(emu)
 	t.Cleanup(ts.Close)
-	e := &accEnv{emu: emu, url: ts.URL, id: emulator.DemoClientID, secret: emulator.DemoClientSecret}
+	entra := httptest.NewTLSServer(emu.EntraHandler())
+	t.Cleanup(entra.Close)
+	e := &accEnv{emu: emu, url: ts.URL, entraURL: entra.URL + "/", id: emulator.DemoClientID, secret: emulator.DemoClientSecret}
 	if opts.ClientID != "" {
 		e.id = opts.ClientID
 	}
 	if opts.ClientSecret != "" {
 		e.secret = opts.ClientSecret
 	}
-	e.provider = fmt.Sprintf("provider \"segura\" {\n  url           = %q\n  client_id     = %q\n  client_secret = %q\n}\n", e.url, e.id, e.secret)
 	e.api = newTestClient(t, e.url, e.id, e.secret)
 	return e
 }
@@ -82,8 +93,25 @@ func newTestClient(t *testing.T, url, id, secret string) *client.Client {
 	return c
 }
 
+// providerBlock is the provider configuration of the tests, with settings added. Against the
+// emulator, the pre-flight signs in to the emulator's Entra ID. Against a real server, the
+// tests' tenants are made up, so the pre-flight is off.
+func (e *accEnv) providerBlock(settings string) string {
+	if e.emu == nil {
+		if !strings.Contains(settings, "azure_preflight") {
+			settings += "\n  azure_preflight = false"
+		}
+		return "provider \"segura\" {" + settings + "\n}\n"
+	}
+	return fmt.Sprintf("provider \"segura\" {\n  url                  = %q\n  client_id            = %q\n  client_secret        = %q\n"+
+		"  azure_authority_host = %q%s\n}\n", e.url, e.id, e.secret, e.entraURL, settings)
+}
+
 // config prefixes a configuration with the provider block.
-func (e *accEnv) config(hcl string) string { return e.provider + hcl }
+func (e *accEnv) config(hcl string) string { return e.providerBlock("") + hcl }
+
+// configWith prefixes a configuration with the provider block and more provider settings.
+func (e *accEnv) configWith(settings, hcl string) string { return e.providerBlock("\n"+settings) + hcl }
 
 // importConfig is config for an import-block step. plugin-testing writes such a step's
 // configuration as it is, without the required_providers block it adds to other steps, and

@@ -134,13 +134,14 @@ func HTTPURL() validator.String {
 	}
 }
 
-// Duration accepts a positive Go duration such as 30s or 5m.
-func Duration() validator.String {
+// Duration accepts a Go duration such as 30s or 5m: positive, or also zero when allowZero.
+func Duration(allowZero bool) validator.String {
 	return stringCheck{
-		description: "a positive duration such as 30s or 5m",
+		description: "a duration such as 30s or 5m",
 		check: func(s string) string {
-			if d, err := time.ParseDuration(s); err != nil || d <= 0 {
-				return fmt.Sprintf("%q is not a positive duration; use a number with a unit, such as 30s, 5m or 1h.", s)
+			d, err := time.ParseDuration(s)
+			if err != nil || d < 0 || (d == 0 && !allowZero) {
+				return fmt.Sprintf("%q is not a valid duration here; use a number with a unit, such as 30s, 5m or 1h.", s)
 			}
 			return ""
 		},

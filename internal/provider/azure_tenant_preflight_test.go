@@ -1,0 +1,139 @@
+package provider
+
+import (
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"fmt"
+
+	"github.com/segura/terraform-provider-segura/internal/emulator"
+)
+
+const (
+	createRoute     = "POST /api/cloud-entitlements/v1/azure/tenants"
+	entraTokenRoute = "POST /{tenant}/oauth2/v2.0/token"
+)
+
+// TestAccAzureTenant_preflight shows that the pre-flight refuses wrong credentials with
+// exactly what is missing, before any request reaches Segura.
+func TestAccAzureTenant_preflight(t *testing.T) {
+	d := newTestDirectory(3600)
+	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "it signs in to the emulator's Entra ID")
+	wrongSecret := d.config(d.goodApp, "read")
+	wrongSecret.secret = "not-the-secret"
+	const noWait = `azure_propagation_timeout = "0s"`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(d.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config:      e.configWith(noWait, wrongSecret.hcl()),
+				ExpectError: expectError(`Azure refused the client secret(.|\n)*secret_value(.|\n)*AADSTS7000215(.|\n)*pre-flight`),
+			},
+			{
+				Config: e.configWith(noWait, d.config(d.readOnlyApp, "read_write").hcl()),
+				ExpectError: expectError(`Microsoft Graph permissions missing(.|\n)*application_id` +
+					`(.|\n)*Application.ReadWrite.All \(app role 1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9\)` +
+					`(.|\n)*AppRoleAssignment.ReadWrite.All \(app role 06b708a9-e830-4db3-a914-8e69da51d44f\)` +
+					`(.|\n)*RoleManagement.ReadWrite.Directory \(app role 9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8\)` +
+					`(.|\n)*grant admin consent(.|\n)*pre-flight`),
+			},
+		},
+	})
+	if n := e.count(createRoute, ""); n != 0 {
+		t.Errorf("%d creates reached Segura; the pre-flight should have stopped them all", n)
+	}
+	if n := e.count(entraTokenRoute, ""); n < 2 {
+		t.Errorf("the pre-flight signed in %d times, want at least 2", n)
+	}
+}
+
+// TestAccAzureTenant_preflightUnreachable goes on, with a warning, when Entra ID cannot be
+// reached: Segura verifies the credentials anyway.
+func TestAccAzureTenant_preflightUnreachable(t *testing.T) {
+	e := newEmulatorEnv(t, emulator.Options{}, "it sets the pre-flight's authority host")
+	c := newTenantConfig()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(c.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config: fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = %q\n  client_secret = %q\n"+
+					"  azure_authority_host = \"https://127.0.0.1:1/\"\n}\n", e.url, e.id, e.secret) + c.hcl(),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("id"), knownvalue.StringExact(c.tenantID)),
+				},
+			},
+		},
+	})
+}
+
+// TestAccAzureTenant_propagation connects with a secret that Entra ID accepts only some
+// seconds after it was made, as right after azuread creates it: the apply waits it out, with
+// no time_sleep in the configuration.
+func TestAccAzureTenant_propagation(t *testing.T) {
+	// Parallel first: a paused test must not let the emulator's propagation clock run out.
+	t.Parallel()
+	d := newTestDirectory(4)
+	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "its directory makes a secret valid only after some seconds")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(d.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config: e.config(d.config(d.lateApp, "read_write").hcl()),
+				Check: func(*terraform.State) error {
+					if n := e.count(entraTokenRoute, "401"); n < 1 {
+						return fmt.Errorf("Entra ID refused the new secret %d times; the test did not meet propagation: %+v", n, e.emu.Counts())
+					}
+					if n := e.count(createRoute, "201"); n != 1 {
+						return fmt.Errorf("%d creates, want 1", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// TestAccAzureTenant_propagationGivesUp shows the diagnostic when permissions are missing for
+// good: what was retried, for how long, and how to wait longer.
+func TestAccAzureTenant_propagationGivesUp(t *testing.T) {
+	d := newTestDirectory(0)
+	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "its directory grants too few permissions")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(d.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config: e.configWith(`azure_propagation_timeout = "3s"`, d.config(d.noRoleApp, "read").hcl()),
+				ExpectError: expectError(`Gave up waiting for Azure(.|\n)*missing_role was retried [2-9] times over [0-9]s` +
+					`(.|\n)*azure_propagation_timeout(.|\n)*Azure roles missing(.|\n)*Role Based Access Control Administrator \(role definition f58310d9-a9f6-439a-9e8d-f62e7b41a168\)`),
+			},
+		},
+	})
+	if n := e.count(createRoute, "422"); n < 2 {
+		t.Errorf("%d refused creates; want retries", n)
+	}
+}
+
+// TestAccAzureTenant_timeoutBoundsPropagation stops waiting when the create timeout ends, even
+// inside the propagation window.
+func TestAccAzureTenant_timeoutBoundsPropagation(t *testing.T) {
+	d := newTestDirectory(3600)
+	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "its directory makes a secret valid only after an hour")
+	c := d.config(d.lateApp, "read")
+	c.extra = "  timeouts {\n    create = \"3s\"\n  }\n"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkGone(d.tenantID),
+		Steps: []resource.TestStep{
+			{Config: e.config(c.hcl()), ExpectError: expectError(`Gave up waiting for Azure(.|\n)*invalid_client_secret`)},
+		},
+	})
+}

@@ -1,0 +1,115 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/segura/terraform-provider-segura/internal/azure"
+	"github.com/segura/terraform-provider-segura/internal/client"
+)
+
+// Backoff between propagation retries.
+const (
+	propagationFirstWait = time.Second
+	propagationMaxWait   = 15 * time.Second
+)
+
+// propagationReason says why err may be Entra ID propagation, or "" when it is another error:
+// a pre-flight Failure, or an azure_connection_failed whose every reason can propagate.
+func propagationReason(err error) string {
+	var f *azure.Failure
+	if errors.As(err, &f) {
+		if azure.Propagating(f.Reason) {
+			return f.Reason
+		}
+		return ""
+	}
+	details := client.AzureFailures(err)
+	if len(details) == 0 {
+		return ""
+	}
+	var reasons []string
+	for _, d := range details {
+		if !azure.Propagating(d.Reason) {
+			return ""
+		}
+		reasons = append(reasons, d.Reason)
+	}
+	return strings.Join(reasons, ", ")
+}
+
+// propagationGaveUp is the last propagation error once the window has closed.
+type propagationGaveUp struct {
+	last   error
+	tries  int
+	waited time.Duration
+	reason string
+}
+
+func (e *propagationGaveUp) Error() string { return e.last.Error() }
+func (e *propagationGaveUp) Unwrap() error { return e.last }
+
+// untilPropagated runs op until it succeeds, fails for a reason other than Entra ID
+// propagation, or window (and ctx's deadline) leaves no time for another try.
+func untilPropagated(ctx context.Context, window time.Duration, op func(context.Context) error) error {
+	start := time.Now()
+	wait := propagationFirstWait
+	for try := 1; ; try++ {
+		err := op(ctx)
+		reason := propagationReason(err)
+		if err == nil || reason == "" {
+			return err
+		}
+		waited := time.Since(start)
+		next := time.Now().Add(wait)
+		deadline, bounded := ctx.Deadline()
+		if waited+wait > window || (bounded && next.After(deadline)) {
+			if window == 0 {
+				return err
+			}
+			return &propagationGaveUp{last: err, tries: try, waited: waited, reason: reason}
+		}
+		tflog.Info(ctx, "Azure credentials not accepted yet, waiting for Entra ID propagation", map[string]any{
+			"reason": reason, "try": try, "retry_in": wait.String(), "waited": waited.Round(time.Second).String(),
+		})
+		select {
+		case <-ctx.Done():
+			return &propagationGaveUp{last: err, tries: try, waited: time.Since(start), reason: reason}
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, propagationMaxWait)
+	}
+}
+
+// addOperationError turns an error of a create or update into diagnostics: a pre-flight
+// Failure, an API error, and, when propagation retries gave up, what was retried and how to
+// wait longer.
+func addOperationError(diags *diag.Diagnostics, action string, err error) {
+	var gaveUp *propagationGaveUp
+	if errors.As(err, &gaveUp) {
+		diags.AddError("Gave up waiting for Azure",
+			fmt.Sprintf("Could not %s: %s was retried %d times over %s, since Microsoft Entra ID can take minutes "+
+				"to propagate a new secret, application, admin consent or role assignment. If the cause below is "+
+				"not a mistake, wait longer: raise azure_propagation_timeout in the provider "+
+				"(SEGURA_AZURE_PROPAGATION_TIMEOUT, now giving up after this) and, if needed, the resource's timeouts.",
+				action, gaveUp.reason, gaveUp.tries, gaveUp.waited.Round(time.Second)))
+	}
+	var f *azure.Failure
+	if errors.As(err, &f) {
+		field, summary, detail := explainAzureFailure(client.ErrorDetail{Reason: f.Reason, Missing: f.Missing})
+		detail += "\n\nFound by the Azure pre-flight check before anything was sent to Segura (azure_preflight)."
+		if p, ok := attributeOf[field]; ok {
+			diags.AddAttributeError(p, summary, detail)
+		} else {
+			diags.AddError(summary, detail)
+		}
+		return
+	}
+	addAPIError(diags, action, err)
+}

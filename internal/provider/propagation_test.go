@@ -1,0 +1,110 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/segura/terraform-provider-segura/internal/azure"
+	"github.com/segura/terraform-provider-segura/internal/client"
+)
+
+func azureErr(reasons ...string) error {
+	e := &client.APIError{StatusCode: 422, Code: client.CodeAzureConnectionFailed, RequestID: "req-1"}
+	for _, r := range reasons {
+		e.Details = append(e.Details, client.ErrorDetail{Reason: r, Missing: []string{"Reader"}})
+	}
+	return e
+}
+
+func TestPropagationReason(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{errors.New("boom"), ""},
+		{&azure.Failure{Reason: azure.ReasonInvalidClientSecret}, "invalid_client_secret"},
+		{&azure.Failure{Reason: azure.ReasonTenantNotFound}, ""},
+		{azureErr("missing_permissions", "missing_role"), "missing_permissions, missing_role"},
+		{azureErr("missing_role", "tenant_not_found"), ""},
+		{&client.APIError{StatusCode: 409, Code: client.CodeSecretInUse}, ""},
+	} {
+		if got := propagationReason(tc.err); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestUntilPropagated(t *testing.T) {
+	ctx := context.Background()
+	tries := 0
+	err := untilPropagated(ctx, time.Minute, func(context.Context) error {
+		tries++
+		if tries < 3 {
+			return &azure.Failure{Reason: azure.ReasonApplicationNotFound}
+		}
+		return nil
+	})
+	if err != nil || tries != 3 {
+		t.Errorf("succeeds on the third try: %v after %d", err, tries)
+	}
+
+	tries = 0
+	final := errors.New("not found")
+	if err := untilPropagated(ctx, time.Minute, func(context.Context) error { tries++; return final }); !errors.Is(err, final) || tries != 1 {
+		t.Errorf("other errors fail at once: %v after %d", err, tries)
+	}
+
+	tries = 0
+	err = untilPropagated(ctx, 0, func(context.Context) error { tries++; return azureErr("missing_role") })
+	var gaveUp *propagationGaveUp
+	if tries != 1 || errors.As(err, &gaveUp) || !client.HasAzureFailure(err, "missing_role") {
+		t.Errorf("a zero window does not retry: %v after %d", err, tries)
+	}
+
+	// The context's deadline bounds the window.
+	short, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer cancel()
+	tries = 0
+	err = untilPropagated(short, time.Hour, func(context.Context) error { tries++; return azureErr("missing_role") })
+	if !errors.As(err, &gaveUp) || gaveUp.tries != tries || tries < 1 || tries > 2 {
+		t.Errorf("deadline: %v after %d tries", err, tries)
+	}
+}
+
+func TestAddOperationError(t *testing.T) {
+	var diags diag.Diagnostics
+	addOperationError(&diags, "connect Azure tenant x", &propagationGaveUp{
+		last: azureErr("missing_role"), tries: 4, waited: 95 * time.Second, reason: "missing_role",
+	})
+	if len(diags) != 2 {
+		t.Fatalf("want the give-up note and the cause, got %v", diags)
+	}
+	if !strings.Contains(diags[0].Detail(), "retried 4 times over 1m35s") || !strings.Contains(diags[0].Detail(), "azure_propagation_timeout") {
+		t.Errorf("give-up note: %s", diags[0].Detail())
+	}
+	if !strings.Contains(diags[1].Detail(), "Reader (role definition acdd72a7-3385-48ef-bd42-f606fba81ae7)") ||
+		!strings.Contains(diags[1].Detail(), "Request ID: req-1") {
+		t.Errorf("cause: %s", diags[1].Detail())
+	}
+
+	diags = nil
+	addAPIError(&diags, "connect Azure tenant x", &client.APIError{StatusCode: 400, Code: client.CodeValidationFailed, RequestID: "r2",
+		Details: []client.ErrorDetail{{Field: "name", Reason: "blank", Message: "must not be blank"}, {Field: "page", Reason: "x"}}})
+	if len(diags) != 2 {
+		t.Fatalf("one diagnostic a detail, got %v", diags)
+	}
+	withPath, ok := diags[0].(diag.DiagnosticWithPath)
+	if !ok || !withPath.Path().Equal(path.Root("name")) || !strings.Contains(diags[0].Detail(), "r2") {
+		t.Errorf("validation detail on its attribute: %#v", diags[0])
+	}
+	if _, ok := diags[1].(diag.DiagnosticWithPath); ok {
+		t.Error("an unknown field has no attribute")
+	}
+}

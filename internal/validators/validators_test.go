@@ -1,0 +1,72 @@
+package validators
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+func check(v validator.String, value string) string {
+	resp := &validator.StringResponse{}
+	v.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("attr"), ConfigValue: types.StringValue(value)}, resp)
+	if !resp.Diagnostics.HasError() {
+		return ""
+	}
+	d := resp.Diagnostics.Errors()[0]
+	return d.Summary() + ": " + d.Detail()
+}
+
+func TestValidators(t *testing.T) {
+	cases := []struct {
+		name      string
+		v         validator.String
+		value     string
+		wantError string // "" means valid
+	}{
+		{"uuid lower", UUID(), "5f0d1a8e-3c2b-4b7e-9f55-2a6c1e0b9d44", ""},
+		{"uuid upper", UUID(), "5F0D1A8E-3C2B-4B7E-9F55-2A6C1E0B9D44", ""},
+		{"uuid braces", UUID(), "{5f0d1a8e-3c2b-4b7e-9f55-2a6c1e0b9d44}", "Remove the braces"},
+		{"uuid urn", UUID(), "urn:uuid:5f0d1a8e-3c2b-4b7e-9f55-2a6c1e0b9d44", "urn:uuid: prefix"},
+		{"uuid no hyphens", UUID(), "5f0d1a8e3c2b4b7e9f552a6c1e0b9d44", "Add the hyphens"},
+		{"uuid non-hex", UUID(), "5g0d1a8e-3c2b-4b7e-9f55-2a6c1e0b9d44", "not a UUID"},
+		{"text ok", Text(5), "héllo", ""},
+		{"text long", Text(5), "hélloo", "at most 5 characters; it has 6"},
+		{"text blank", Text(5), "  ", "blank"},
+		{"text control", Text(5), "a\u0007b", "control"},
+		{"length ok", Length(3), "abc", ""},
+		{"length empty", Length(3), "", "empty"},
+		{"tag space", Tag(64), "prod ", "starts or ends with a space"},
+		{"tag ok", Tag(64), "cost-centre:42", ""},
+		{"url ok", HTTPURL(), "https://acme.segura.security", ""},
+		{"url relative", HTTPURL(), "acme.segura.security", "not an absolute"},
+		{"duration ok", Duration(false), "90s", ""},
+		{"duration zero refused", Duration(false), "0s", "not a valid duration"},
+		{"duration zero allowed", Duration(true), "0s", ""},
+		{"duration negative", Duration(true), "-1m", "not a valid duration"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := check(tc.v, tc.value)
+			if tc.wantError == "" && got != "" {
+				t.Errorf("want valid, got %q", got)
+			}
+			if tc.wantError != "" && !strings.Contains(got, tc.wantError) {
+				t.Errorf("want an error containing %q, got %q", tc.wantError, got)
+			}
+			if tc.wantError != "" && !strings.HasPrefix(got, "Invalid attr") {
+				t.Errorf("the error does not name the attribute: %q", got)
+			}
+		})
+	}
+}
+
+func TestLength_neverEchoesTheValue(t *testing.T) {
+	secret := strings.Repeat("s3cr3t", 200)
+	if got := check(Length(1024), secret); strings.Contains(got, "s3cr3t") || got == "" {
+		t.Errorf("got %q", got)
+	}
+}
