@@ -58,6 +58,8 @@ tf apply -auto-approve -input=false -no-color
 say "Outputs and state"
 tf output -no-color connections
 tf state list
+say "The live synchronization of a connection, refreshed from Cloud Entitlements"
+tf state show -no-color segura_azure_tenant.production | sed -n '/synchronization/,/}/p'
 
 say "The Azure pre-flight signed in to Entra ID before each connection (the emulator's request counts)"
 curl -sf "$url/_emulator/requests" | grep -o '"POST /{tenant}/oauth2/v2.0/token":{[^}]*}' || true
@@ -102,7 +104,8 @@ HCL
 cat "$work/quickstart/imported.tf"
 tf apply -auto-approve -input=false -no-color
 tf state list
-tf plan -input=false -no-color -detailed-exitcode >/dev/null
+say "A plan after the import: it must say No changes"
+tf plan -input=false -no-color -detailed-exitcode | grep 'No changes'
 
 say "terraform destroy: every connection is disconnected"
 tf destroy -auto-approve -input=false -no-color

@@ -36,7 +36,7 @@ resource "segura_azure_tenant" "platform" {
 }
 
 output "connections" {
-  description = "Each connection's tenant, mode and synchronization state."
+  description = "Each connection's tenant, mode and status."
   value = {
     for k, t in {
       production = segura_azure_tenant.production
@@ -45,7 +45,6 @@ output "connections" {
       tenant_id        = t.id
       integration_mode = t.integration_mode
       status           = t.status
-      synchronization  = t.synchronization.state
       connected_at     = t.connected_at
     }
   }

@@ -39,6 +39,8 @@ type Options struct {
 	// Directory is the Azure directory credentials are verified against. Nil means demo
 	// mode: any well-formed credentials are accepted.
 	Directory *Directory
+	// DefaultPageSize is the page size of lists that ask for none; zero means 50.
+	DefaultPageSize int
 	// StateFile, when set, is loaded at start and rewritten atomically after every change.
 	StateFile string
 	// Now replaces the clock (tests).
@@ -89,6 +91,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.DefaultPageSize <= 0 || opts.DefaultPageSize > pageSizeMax {
+		opts.DefaultPageSize = pageSizeDefault
 	}
 	s := &Server{
 		opts:        opts,

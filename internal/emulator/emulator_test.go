@@ -457,6 +457,13 @@ func TestList_paginationAndFilters(t *testing.T) {
 			t.Errorf("%s: %d %s", q, a.status, a.raw)
 		}
 	}
+	small := newHarness(t, Options{DefaultPageSize: 2})
+	for i := range 3 {
+		small.mustCreate(tenantBody(fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), appA1, fmt.Sprint("s", i), "read"))
+	}
+	if a := small.do("GET", tenantsPath, nil); len(a.body["items"].([]any)) != 2 || a.body["next_page_token"] == nil {
+		t.Errorf("default page size 2: %s", a.raw)
+	}
 	tok := base64.RawURLEncoding.EncodeToString([]byte("not-a-uuid"))
 	if a := h.do("GET", tenantsPath+"?page_token="+tok, nil); a.status != http.StatusBadRequest {
 		t.Errorf("forged token: %d", a.status)

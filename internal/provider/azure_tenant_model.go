@@ -32,6 +32,19 @@ var synchronizationAttrTypes = map[string]attr.Type{
 	"message":     types.StringType,
 }
 
+// azureTenantAttrTypes is the object type of azureTenantModel, for lists of connections.
+var azureTenantAttrTypes = map[string]attr.Type{
+	"id":               types.StringType,
+	"name":             types.StringType,
+	"tenant_id":        uuidtype.Type{},
+	"application_id":   uuidtype.Type{},
+	"integration_mode": types.StringType,
+	"tags":             types.SetType{ElemType: types.StringType},
+	"status":           types.StringType,
+	"connected_at":     types.StringType,
+	"synchronization":  types.ObjectType{AttrTypes: synchronizationAttrTypes},
+}
+
 // fromAPI sets every field from the API object.
 func (m *azureTenantModel) fromAPI(ctx context.Context, t *client.AzureTenant) diag.Diagnostics {
 	var diags diag.Diagnostics

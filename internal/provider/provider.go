@@ -342,5 +342,7 @@ func (p *seguraProvider) Resources(_ context.Context) []func() resource.Resource
 }
 
 func (p *seguraProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewAzureTenantDataSource, NewAzureTenantsDataSource, NewAzureRequiredPermissionsDataSource,
+	}
 }

@@ -1,0 +1,97 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/segura/terraform-provider-segura/internal/azure"
+	"github.com/segura/terraform-provider-segura/internal/client"
+)
+
+var _ datasource.DataSourceWithConfigure = &azureTenantsDataSource{}
+
+// NewAzureTenantsDataSource is the segura_azure_tenants data source.
+func NewAzureTenantsDataSource() datasource.DataSource { return &azureTenantsDataSource{} }
+
+type azureTenantsDataSource struct {
+	data *providerData
+}
+
+type azureTenantsModel struct {
+	Status          types.String `tfsdk:"status"`
+	IntegrationMode types.String `tfsdk:"integration_mode"`
+	Tags            types.Set    `tfsdk:"tags"`
+	Tenants         types.List   `tfsdk:"tenants"`
+}
+
+func (d *azureTenantsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_azure_tenants"
+}
+
+func (d *azureTenantsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Every Azure tenant connection of Cloud Entitlements that matches the filters, following " +
+			"the API's pages to the end. Useful to find connections made by hand and import them all.",
+		Attributes: map[string]schema.Attribute{
+			"status": schema.StringAttribute{
+				MarkdownDescription: "Only connections with this status: `active` or `inactive`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(client.StatusActive, client.StatusInactive)},
+			},
+			"integration_mode": schema.StringAttribute{
+				MarkdownDescription: "Only connections in this mode: `read` or `read_write`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(azure.Modes...)},
+			},
+			"tags": schema.SetAttribute{
+				MarkdownDescription: "Only connections that have every one of these tags.",
+				ElementType:         types.StringType,
+				Optional:            true,
+			},
+			"tenants": schema.ListNestedAttribute{
+				MarkdownDescription: "The connections, sorted by tenant ID, with the attributes of `segura_azure_tenant` " +
+					"(never the secret).",
+				Computed:     true,
+				NestedObject: schema.NestedAttributeObject{Attributes: azureTenantDataSourceAttributes()},
+			},
+		},
+	}
+}
+
+func (d *azureTenantsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
+	if req.ProviderData != nil {
+		d.data = req.ProviderData.(*providerData)
+	}
+}
+
+func (d *azureTenantsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m azureTenantsModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	c := d.data.apiClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	tags, diags := tagList(ctx, m.Tags)
+	resp.Diagnostics.Append(diags...)
+	filter := client.ListAzureTenantsInput{
+		Status: m.Status.ValueString(), IntegrationMode: m.IntegrationMode.ValueString(), Tags: tags,
+	}
+	tenants := []azureTenantModel{}
+	for t, err := range c.AllAzureTenants(ctx, filter) {
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "list Azure tenants", err)
+			return
+		}
+		var tm azureTenantModel
+		resp.Diagnostics.Append(tm.fromAPI(ctx, &t)...)
+		tenants = append(tenants, tm)
+	}
+	m.Tenants, diags = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: azureTenantAttrTypes}, tenants)
+	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}

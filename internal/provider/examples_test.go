@@ -1,0 +1,161 @@
+package provider
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+)
+
+// schemaArgs lists the arguments a configuration may set on a segura type, and those it must.
+type schemaArgs struct {
+	allowed, required, all []string
+	blocks                 []string
+}
+
+func seguraSchemas(t *testing.T) map[string]schemaArgs {
+	t.Helper()
+	ctx := context.Background()
+	p := New("test")()
+	out := map[string]schemaArgs{}
+	for _, f := range p.Resources(ctx) {
+		r := f()
+		var meta resource.MetadataResponse
+		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "segura"}, &meta)
+		var s resource.SchemaResponse
+		r.Schema(ctx, resource.SchemaRequest{}, &s)
+		var a schemaArgs
+		for name, attr := range s.Schema.Attributes {
+			a.all = append(a.all, name)
+			if attr.IsRequired() || attr.IsOptional() {
+				a.allowed = append(a.allowed, name)
+			}
+			if attr.IsRequired() {
+				a.required = append(a.required, name)
+			}
+		}
+		for name := range s.Schema.Blocks {
+			a.blocks = append(a.blocks, name)
+		}
+		out["resource."+meta.TypeName] = a
+	}
+	for _, f := range p.DataSources(ctx) {
+		d := f()
+		var meta datasource.MetadataResponse
+		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "segura"}, &meta)
+		var s datasource.SchemaResponse
+		d.Schema(ctx, datasource.SchemaRequest{}, &s)
+		var a schemaArgs
+		for name, attr := range s.Schema.Attributes {
+			a.all = append(a.all, name)
+			if attr.IsRequired() || attr.IsOptional() {
+				a.allowed = append(a.allowed, name)
+			}
+			if attr.IsRequired() {
+				a.required = append(a.required, name)
+			}
+		}
+		out["data."+meta.TypeName] = a
+	}
+	return out
+}
+
+// TestExamples_seguraBlocksMatchTheSchema checks every segura_* block of examples/: each
+// argument exists, each required argument is set, and every reference to a segura_* attribute
+// names one that exists. The azuread and azurerm parts cannot be checked offline.
+func TestExamples_seguraBlocksMatchTheSchema(t *testing.T) {
+	schemas := seguraSchemas(t)
+	files, _ := filepath.Glob("../../examples/*/*.tf")
+	more, _ := filepath.Glob("../../examples/*/*/*.tf")
+	files = append(files, more...)
+	if len(files) < 5 {
+		t.Fatalf("found only %d example files", len(files))
+	}
+	meta := []string{"count", "for_each", "depends_on", "provider", "lifecycle"}
+	checked := 0
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, diags := hclsyntax.ParseConfig(src, file, hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Errorf("%s: %s", file, diags.Error())
+			continue
+		}
+		body := parsed.Body.(*hclsyntax.Body)
+		for _, block := range body.Blocks {
+			if (block.Type != "resource" && block.Type != "data") || !strings.HasPrefix(block.Labels[0], "segura_") {
+				continue
+			}
+			key := block.Type + "." + block.Labels[0]
+			s, ok := schemas[key]
+			if !ok {
+				t.Errorf("%s: %s is not a type of the provider", file, key)
+				continue
+			}
+			checked++
+			for name := range block.Body.Attributes {
+				if !slices.Contains(s.allowed, name) && !slices.Contains(meta, name) {
+					t.Errorf("%s: %s.%s sets %q, which is not an argument", file, key, block.Labels[1], name)
+				}
+			}
+			for _, name := range s.required {
+				if _, ok := block.Body.Attributes[name]; !ok {
+					t.Errorf("%s: %s.%s lacks the required %q", file, key, block.Labels[1], name)
+				}
+			}
+			for _, b := range block.Body.Blocks {
+				if !slices.Contains(s.blocks, b.Type) && !slices.Contains(meta, b.Type) {
+					t.Errorf("%s: %s.%s has a %q block, which the schema lacks", file, key, block.Labels[1], b.Type)
+				}
+			}
+		}
+		// References such as data.segura_azure_required_permissions.this.graph_permission_ids.
+		for _, ref := range referencesTo(body) {
+			if !slices.Contains(schemas[ref.kind].all, ref.attr) {
+				t.Errorf("%s: reference to %s.%s, which does not exist", file, ref.kind, ref.attr)
+			}
+		}
+	}
+	if checked < 5 {
+		t.Errorf("checked only %d segura blocks", checked)
+	}
+}
+
+type seguraRef struct{ kind, attr string }
+
+// referencesTo finds the traversals data.segura_X.NAME.ATTR and segura_X.NAME.ATTR.
+func referencesTo(body *hclsyntax.Body) []seguraRef {
+	var refs []seguraRef
+	_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+		expr, ok := n.(*hclsyntax.ScopeTraversalExpr)
+		if !ok {
+			return nil
+		}
+		var parts []string
+		for _, step := range expr.Traversal {
+			switch s := step.(type) {
+			case hcl.TraverseRoot:
+				parts = append(parts, s.Name)
+			case hcl.TraverseAttr:
+				parts = append(parts, s.Name)
+			}
+		}
+		switch {
+		case len(parts) >= 4 && parts[0] == "data" && strings.HasPrefix(parts[1], "segura_"):
+			refs = append(refs, seguraRef{"data." + parts[1], parts[3]})
+		case len(parts) >= 3 && strings.HasPrefix(parts[0], "segura_"):
+			refs = append(refs, seguraRef{"resource." + parts[0], parts[2]})
+		}
+		return nil
+	})
+	return refs
+}
