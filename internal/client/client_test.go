@@ -30,13 +30,13 @@ const (
 )
 
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	emu *emulator.Server
 	url string
 	log *recordingLogger
 }
 
-func newEnv(t *testing.T, opts emulator.Options) *env {
+func newEnv(t testing.TB, opts emulator.Options) *env {
 	t.Helper()
 	emu, err := emulator.New(opts)
 	if err != nil {

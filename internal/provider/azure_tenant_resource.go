@@ -208,15 +208,11 @@ func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateReq
 		Status:          plan.Status.ValueString(),
 	}
 	var created *client.AzureTenant
-	check := r.preflight(&resp.Diagnostics, in.TenantID, in.ApplicationID, secret, in.IntegrationMode)
-	err := untilPropagated(ctx, r.data.propagation, func(ctx context.Context) error {
-		if err := check(ctx); err != nil {
+	err := r.verified(ctx, &resp.Diagnostics, in.TenantID, in.ApplicationID, secret, in.IntegrationMode,
+		func(ctx context.Context) (err error) {
+			created, err = c.CreateAzureTenant(ctx, in)
 			return err
-		}
-		var err error
-		created, err = c.CreateAzureTenant(ctx, in)
-		return err
-	})
+		})
 	if err != nil {
 		addOperationError(&resp.Diagnostics, "connect Azure tenant "+in.TenantID, err)
 		return
@@ -236,30 +232,30 @@ func configuredSecret(ctx context.Context, config tfsdk.Config, plan azureTenant
 	return wo.ValueString()
 }
 
-// preflight returns the Azure pre-flight check of these credentials, or a check that does
-// nothing when azure_preflight is off. When Entra ID cannot be reached it warns once and lets
-// Segura's own verification decide.
-func (r *azureTenantResource) preflight(diags *diag.Diagnostics, tenantID, appID, secret, mode string) func(context.Context) error {
+// verified runs call, which sends credentials to Segura, after the Azure pre-flight check of
+// those credentials, both retried while Entra ID propagates them. When Entra ID cannot be
+// reached, it warns once and lets Segura's own verification decide.
+func (r *azureTenantResource) verified(ctx context.Context, diags *diag.Diagnostics, tenantID, appID, secret, mode string,
+	call func(context.Context) error) error {
 	p := r.data.preflight
-	if p == nil {
-		return func(context.Context) error { return nil }
-	}
 	warned := false
-	return func(ctx context.Context) error {
-		err := p.Check(ctx, tenantID, appID, secret, mode)
-		var f *azure.Failure
-		if err == nil || errors.As(err, &f) {
-			return err
+	return untilPropagated(ctx, r.data.propagation, func(ctx context.Context) error {
+		if p != nil {
+			err := p.Check(ctx, tenantID, appID, secret, mode)
+			var f *azure.Failure
+			switch {
+			case errors.As(err, &f):
+				return f
+			case err != nil && !warned:
+				warned = true
+				diags.AddWarning("Azure pre-flight check skipped",
+					fmt.Sprintf("Microsoft Entra ID could not be reached to check the credentials before connecting (%v). "+
+						"Segura verifies them anyway. Set azure_environment or azure_authority_host if the tenant is not "+
+						"in the public Azure cloud, or azure_preflight = false to skip this check.", err))
+			}
 		}
-		if !warned {
-			warned = true
-			diags.AddWarning("Azure pre-flight check skipped",
-				fmt.Sprintf("Microsoft Entra ID could not be reached to check the credentials before connecting (%v). "+
-					"Segura verifies them anyway. Set azure_environment or azure_authority_host if the tenant is not "+
-					"in the public Azure cloud, or azure_preflight = false to skip this check.", err))
-		}
-		return nil
-	}
+		return call(ctx)
+	})
 }
 
 func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -313,15 +309,11 @@ func (r *azureTenantResource) Update(ctx context.Context, req resource.UpdateReq
 		got, err = c.GetAzureTenant(ctx, tenantID)
 	case in.SecretValue != nil || in.IntegrationMode != nil:
 		// New credentials or a new mode are verified, and may meet Entra ID propagation.
-		check := r.preflight(&resp.Diagnostics, tenantID, plan.ApplicationID.ValueString(), secret, plan.IntegrationMode.ValueString())
-		err = untilPropagated(ctx, r.data.propagation, func(ctx context.Context) error {
-			if err := check(ctx); err != nil {
+		err = r.verified(ctx, &resp.Diagnostics, tenantID, plan.ApplicationID.ValueString(), secret, plan.IntegrationMode.ValueString(),
+			func(ctx context.Context) (err error) {
+				got, err = c.UpdateAzureTenant(ctx, tenantID, in)
 				return err
-			}
-			var err error
-			got, err = c.UpdateAzureTenant(ctx, tenantID, in)
-			return err
-		})
+			})
 	default:
 		got, err = c.UpdateAzureTenant(ctx, tenantID, in)
 	}

@@ -21,36 +21,36 @@ import (
 	"github.com/segura/terraform-provider-segura/internal/emulator"
 )
 
-// absentFromState fails when any of secrets appears anywhere in the state.
+// containsAny reports whether v, as JSON, holds any of secrets.
+func containsAny(v any, secrets []string) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	for _, s := range secrets {
+		if strings.Contains(string(raw), s) {
+			return fmt.Errorf("a secret appears in it")
+		}
+	}
+	return nil
+}
+
+// absentFromState fails when any of the secrets appears anywhere in the state.
 type absentFromState []string
 
 func (a absentFromState) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	raw, err := json.Marshal(req.State)
-	if err != nil {
-		resp.Error = err
-		return
-	}
-	for _, s := range a {
-		if strings.Contains(string(raw), s) {
-			resp.Error = fmt.Errorf("a secret appears in the state")
-		}
+	if err := containsAny(req.State, a); err != nil {
+		resp.Error = fmt.Errorf("state: %w", err)
 	}
 }
 
-// absentFromPlan fails when any of secrets appears anywhere in the plan, configuration
+// absentFromPlan fails when any of the secrets appears anywhere in the plan, configuration
 // expressions included.
 type absentFromPlan []string
 
 func (a absentFromPlan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	raw, err := json.Marshal(req.Plan)
-	if err != nil {
-		resp.Error = err
-		return
-	}
-	for _, s := range a {
-		if strings.Contains(string(raw), s) {
-			resp.Error = fmt.Errorf("a secret appears in the plan")
-		}
+	if err := containsAny(req.Plan, a); err != nil {
+		resp.Error = fmt.Errorf("plan: %w", err)
 	}
 }
 

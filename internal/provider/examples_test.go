@@ -20,6 +20,24 @@ type schemaArgs struct {
 	blocks                 []string
 }
 
+// argsOf sorts a schema's attributes into what a configuration may and must set.
+func argsOf[A interface {
+	IsRequired() bool
+	IsOptional() bool
+}](attrs map[string]A) schemaArgs {
+	var a schemaArgs
+	for name, attr := range attrs {
+		a.all = append(a.all, name)
+		if attr.IsRequired() || attr.IsOptional() {
+			a.allowed = append(a.allowed, name)
+		}
+		if attr.IsRequired() {
+			a.required = append(a.required, name)
+		}
+	}
+	return a
+}
+
 func seguraSchemas(t *testing.T) map[string]schemaArgs {
 	t.Helper()
 	ctx := context.Background()
@@ -31,16 +49,7 @@ func seguraSchemas(t *testing.T) map[string]schemaArgs {
 		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "segura"}, &meta)
 		var s resource.SchemaResponse
 		r.Schema(ctx, resource.SchemaRequest{}, &s)
-		var a schemaArgs
-		for name, attr := range s.Schema.Attributes {
-			a.all = append(a.all, name)
-			if attr.IsRequired() || attr.IsOptional() {
-				a.allowed = append(a.allowed, name)
-			}
-			if attr.IsRequired() {
-				a.required = append(a.required, name)
-			}
-		}
+		a := argsOf(s.Schema.Attributes)
 		for name := range s.Schema.Blocks {
 			a.blocks = append(a.blocks, name)
 		}
@@ -52,17 +61,7 @@ func seguraSchemas(t *testing.T) map[string]schemaArgs {
 		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "segura"}, &meta)
 		var s datasource.SchemaResponse
 		d.Schema(ctx, datasource.SchemaRequest{}, &s)
-		var a schemaArgs
-		for name, attr := range s.Schema.Attributes {
-			a.all = append(a.all, name)
-			if attr.IsRequired() || attr.IsOptional() {
-				a.allowed = append(a.allowed, name)
-			}
-			if attr.IsRequired() {
-				a.required = append(a.required, name)
-			}
-		}
-		out["data."+meta.TypeName] = a
+		out["data."+meta.TypeName] = argsOf(s.Schema.Attributes)
 	}
 	return out
 }
