@@ -171,7 +171,7 @@ func TestAccAzureTenant_rotationWithSecretValue(t *testing.T) {
 }
 
 func TestAccAzureTenant_secretArguments(t *testing.T) {
-	e := newEmulatorEnv(t, emulator.Options{}, "it proves through request counts that no request was sent")
+	e := newAccEnv(t)
 	c := newTenantConfig()
 	neither := c
 	neither.secret = ""
@@ -192,15 +192,13 @@ func TestAccAzureTenant_secretArguments(t *testing.T) {
 			{Config: e.config(versionOnly), PlanOnly: true, ExpectError: expectError(`secret_value_wo_version without secret_value_wo`)},
 		},
 	})
-	if n := e.apiCalls(); n != 0 {
-		t.Errorf("invalid secret arguments sent %d API requests", n)
-	}
+	e.checkNoAPICalls(t)
 }
 
 // TestAccAzureTenant_writeOnlyNeedsANewerCLI runs where write-only attributes do not exist
 // (Terraform 1.5.7): using one is refused at plan time, naming the attribute and the version.
 func TestAccAzureTenant_writeOnlyNeedsANewerCLI(t *testing.T) {
-	e := newEmulatorEnv(t, emulator.Options{}, "it proves through request counts that no request was sent")
+	e := newAccEnv(t)
 	c := newTenantConfig()
 	c.woSecret, c.woVersion, c.secret = c.secret, 1, ""
 	resource.ParallelTest(t, resource.TestCase{
@@ -210,9 +208,7 @@ func TestAccAzureTenant_writeOnlyNeedsANewerCLI(t *testing.T) {
 			{Config: e.config(c.hcl()), PlanOnly: true, ExpectError: expectError(`secret_value_wo(.|\n)*Terraform 1.11 and later`)},
 		},
 	})
-	if n := e.apiCalls(); n != 0 {
-		t.Errorf("%d API requests", n)
-	}
+	e.checkNoAPICalls(t)
 }
 
 func TestAccAzureTenant_newApplicationNeedsItsSecret(t *testing.T) {

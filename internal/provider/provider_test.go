@@ -127,6 +127,19 @@ func (e *accEnv) importConfig(hcl string) string {
 ` + e.config(hcl)
 }
 
+// checkNoAPICalls fails t when any request reached the API. Against a real server there are
+// no request counts, and it says so in the log.
+func (e *accEnv) checkNoAPICalls(t *testing.T) {
+	t.Helper()
+	if e.emu == nil {
+		t.Log("request counts not checked: they need the emulator")
+		return
+	}
+	if n := e.apiCalls(); n != 0 {
+		t.Errorf("%d requests reached the API; want none", n)
+	}
+}
+
 // apiCalls counts the answers of every API route, leaving out the token endpoint.
 func (e *accEnv) apiCalls() int {
 	n := 0
@@ -138,7 +151,14 @@ func (e *accEnv) apiCalls() int {
 	return n
 }
 
-func (e *accEnv) count(route, status string) int { return e.emu.Counts().Total(route, status) }
+// count is the number of answers of route with status; 0 against a real server, so callers
+// that assert on it check e.emu first.
+func (e *accEnv) count(route, status string) int {
+	if e.emu == nil {
+		return 0
+	}
+	return e.emu.Counts().Total(route, status)
+}
 
 // expectError matches a CLI error whose words may be wrapped onto several lines: each space
 // of pattern matches any run of white space.
