@@ -195,6 +195,12 @@ func TestAccProvider_credentialErrors(t *testing.T) {
 				Config:      withProvider("provider \"segura\" {\n  url = \"http://127.0.0.1:1\"\n  client_id = \"a\"\n  client_secret = \"b\"\n  max_retries = 0\n  azure_preflight = false\n}\n"),
 				ExpectError: expectError(`Segura API unreachable`),
 			},
+			{
+				// No SEGURA_* in the environment against the emulator: each missing setting is named.
+				Config: withProvider("provider \"segura\" {\n  client_id = \"a\"\n}\n"),
+				ExpectError: expectError(`Provider setting url is missing(.|\n)*SEGURA_URL` +
+					`(.|\n)*Provider setting client_secret is missing(.|\n)*SEGURA_CLIENT_SECRET`),
+			},
 		},
 	})
 }

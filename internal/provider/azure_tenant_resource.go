@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -165,13 +166,7 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 
 // tenantIDChanged replaces the connection only for a different tenant, not a different case.
 func tenantIDChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	var state, plan uuidtype.Value
-	if req.State.GetAttribute(context.Background(), path.Root("tenant_id"), &state).HasError() ||
-		req.Plan.GetAttribute(context.Background(), path.Root("tenant_id"), &plan).HasError() {
-		resp.RequiresReplace = true
-		return
-	}
-	resp.RequiresReplace = !state.EqualFold(plan)
+	resp.RequiresReplace = !strings.EqualFold(req.StateValue.ValueString(), req.PlanValue.ValueString())
 }
 
 func (r *azureTenantResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
