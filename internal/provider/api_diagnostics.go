@@ -121,32 +121,37 @@ func explainAzureFailure(d client.ErrorDetail) (field, summary, detail string) {
 			"Microsoft Entra ID has no tenant with this tenant_id (AADSTS90002). Use the Directory (tenant) ID shown on " +
 				"the Overview page of Microsoft Entra ID."
 	case client.ReasonMissingPermissions:
-		var b strings.Builder
-		b.WriteString("The application lacks admin consent for these Microsoft Graph application permissions " +
-			"(application " + azure.GraphAppID + "):\n")
-		for _, name := range d.Missing {
-			if p, ok := azure.PermissionByName(name); ok {
-				fmt.Fprintf(&b, "\n  - %s (app role %s)", p.Name, p.ID)
-			} else {
-				fmt.Fprintf(&b, "\n  - %s", name)
-			}
-		}
-		b.WriteString("\n\nAdd them under API permissions of the app registration and grant admin consent " +
-			"(with azuread: required_resource_access and azuread_app_role_assignment).")
-		return client.FieldApplicationID, "Microsoft Graph permissions missing", b.String()
+		return client.FieldApplicationID, "Microsoft Graph permissions missing",
+			"The application lacks admin consent for these Microsoft Graph application permissions " +
+				"(application " + azure.GraphAppID + "):\n" +
+				bullets(d.Missing, "app role", func(name string) (string, bool) {
+					p, ok := azure.PermissionByName(name)
+					return p.ID, ok
+				}) +
+				"\n\nAdd them under API permissions of the app registration and grant admin consent " +
+				"(with azuread: required_resource_access and azuread_app_role_assignment)."
 	case client.ReasonMissingRole:
-		var b strings.Builder
-		b.WriteString("The application's service principal lacks these Azure roles:\n")
-		for _, name := range d.Missing {
-			if r, ok := azure.RoleByName(name); ok {
-				fmt.Fprintf(&b, "\n  - %s (role definition %s)", r.Name, r.ID)
-			} else {
-				fmt.Fprintf(&b, "\n  - %s", name)
-			}
-		}
-		b.WriteString("\n\nAssign them on the subscriptions or management groups to analyse " +
-			"(with azurerm: azurerm_role_assignment).")
-		return client.FieldApplicationID, "Azure roles missing", b.String()
+		return client.FieldApplicationID, "Azure roles missing",
+			"The application's service principal lacks these Azure roles:\n" +
+				bullets(d.Missing, "role definition", func(name string) (string, bool) {
+					r, ok := azure.RoleByName(name)
+					return r.ID, ok
+				}) +
+				"\n\nAssign them on the subscriptions or management groups to analyse " +
+				"(with azurerm: azurerm_role_assignment)."
 	}
 	return d.Field, "Azure rejected the connection", d.String()
+}
+
+// bullets lists names one a line, each with its GUID when idOf knows it.
+func bullets(names []string, idKind string, idOf func(string) (string, bool)) string {
+	var b strings.Builder
+	for _, name := range names {
+		if id, ok := idOf(name); ok {
+			fmt.Fprintf(&b, "\n  - %s (%s %s)", name, idKind, id)
+		} else {
+			fmt.Fprintf(&b, "\n  - %s", name)
+		}
+	}
+	return b.String()
 }
