@@ -280,8 +280,8 @@ func TestClient_idempotencyKeyErrors(t *testing.T) {
 	}}
 	c := e.client(func(c *client.Config) { c.Transport = rec; c.MaxRetries = -1 })
 	ctx := context.Background()
-	e.fault(emulator.Fault{Route: "POST " + tenantsRoute, LatencyMS: 300, Count: 1})
-	// Two creates with one key, the first held for 300ms: whichever arrives second finds
+	e.fault(emulator.Fault{Route: "POST " + tenantsRoute, LatencyMS: 1500, Count: 1})
+	// Two creates with one key, the first held for 1.5s: whichever arrives second finds
 	// the key in flight.
 	errs := make(chan error, 2)
 	for range 2 {
@@ -436,7 +436,8 @@ func TestClient_transportErrorsAreNotAPIErrors(t *testing.T) {
 }
 
 func TestClient_tokens(t *testing.T) {
-	e := newEnv(t, emulator.Options{TokenLifetime: time.Second})
+	// Renewal comes when a fifth of the lifetime is left: at 2.4s of 3s.
+	e := newEnv(t, emulator.Options{TokenLifetime: 3 * time.Second})
 	c := e.client()
 	ctx := context.Background()
 
@@ -454,7 +455,7 @@ func TestClient_tokens(t *testing.T) {
 	}
 
 	// Renewed before it expires: no call meets a 401.
-	time.Sleep(900 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
 	if _, err := c.ListAzureTenants(ctx, client.ListAzureTenantsInput{}); err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func TestAccAzureTenant_propagationGivesUp(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: e.configWith(`azure_propagation_timeout = "3s"`, d.config(d.noRoleApp, "read").hcl()),
-				ExpectError: expectError(`Gave up waiting for Azure(.|\n)*missing_role was retried [2-9] times over [0-9]s` +
+				ExpectError: expectError(`Gave up waiting for Azure(.|\n)*missing_role was retried [2-9] times over [0-9]+s` +
 					`(.|\n)*azure_propagation_timeout(.|\n)*Azure roles missing(.|\n)*Role Based Access Control Administrator \(role definition f58310d9-a9f6-439a-9e8d-f62e7b41a168\)`),
 			},
 		},
