@@ -54,17 +54,24 @@ func (a absentFromPlan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequ
 	}
 }
 
+// newRotationEnv is an emulator whose directory's first application accepts two secrets:
+// its original one and the returned rotated one, and no other.
+func newRotationEnv(t *testing.T) (*testDirectory, *accEnv, string) {
+	t.Helper()
+	d := newTestDirectory(0)
+	rotated := "rotated-" + uuid.NewString()
+	good := &d.dir.Tenants[0].Applications[0]
+	good.Secrets = append(good.Secrets, emulator.DirectorySecret{Value: rotated})
+	return d, newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "its directory accepts only the right secrets"), rotated
+}
+
 var writeOnlyCLIs = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)}
 
 // TestAccAzureTenant_writeOnlySecret proves that secret_value_wo reaches Segura (the
 // directory accepts only the right secret) and never reaches state or plan, and that bumping
 // its version rotates the secret in place.
 func TestAccAzureTenant_writeOnlySecret(t *testing.T) {
-	d := newTestDirectory(0)
-	rotatedSecret := "rotated-" + uuid.NewString()
-	good := &d.dir.Tenants[0].Applications[0]
-	good.Secrets = append(good.Secrets, emulator.DirectorySecret{Value: rotatedSecret})
-	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "its directory accepts only the right secrets")
+	d, e, rotatedSecret := newRotationEnv(t)
 
 	// The secret comes through an ephemeral variable, as it should in real use: the plan
 	// records literals written in the configuration, but never an ephemeral value.
@@ -137,11 +144,7 @@ func TestAccAzureTenant_writeOnlySecret(t *testing.T) {
 
 // TestAccAzureTenant_rotationWithSecretValue rotates a secret kept in state, in place.
 func TestAccAzureTenant_rotationWithSecretValue(t *testing.T) {
-	d := newTestDirectory(0)
-	rotatedSecret := "rotated-" + uuid.NewString()
-	good := &d.dir.Tenants[0].Applications[0]
-	good.Secrets = append(good.Secrets, emulator.DirectorySecret{Value: rotatedSecret})
-	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "its directory accepts only the right secrets")
+	d, e, rotatedSecret := newRotationEnv(t)
 	c := d.config(d.goodApp, "read")
 	rotated := c
 	rotated.secret = rotatedSecret

@@ -237,6 +237,14 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	clientID := str(m.ClientID, "client_id", envClientID, true)
 	clientSecret := str(m.ClientSecret, "client_secret", envClientSecret, true)
 	tokenURL := str(m.TokenURL, "token_url", envTokenURL, false)
+	// The pre-flight's settings: an unknown one falls back to its environment variable, since
+	// the pre-flight is advisory and must not block the API.
+	preflightSetting := func(v types.String, env string) string {
+		if v.IsNull() || v.IsUnknown() {
+			return os.Getenv(env)
+		}
+		return v.ValueString()
+	}
 
 	for _, u := range []struct{ attr, env, value string }{{"url", envURL, baseURL}, {"token_url", envTokenURL, tokenURL}} {
 		if u.value == "" {
@@ -285,7 +293,7 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		}
 		preflight = b
 	}
-	environment := str(m.AzureEnvironment, "azure_environment", envAzureEnvironment, false)
+	environment := preflightSetting(m.AzureEnvironment, envAzureEnvironment)
 	if environment == "" {
 		environment = "public"
 	}
@@ -294,7 +302,7 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 			fmt.Sprintf("%q (from the configuration or %s) is not one of %s.", environment, envAzureEnvironment,
 				strings.Join(azureEnvironments(), ", ")))
 	}
-	authority := str(m.AzureAuthorityHost, "azure_authority_host", envAzureAuthorityHost, false)
+	authority := preflightSetting(m.AzureAuthorityHost, envAzureAuthorityHost)
 	if authority != "" {
 		if u, err := url.Parse(authority); err != nil || u.Scheme != "https" || u.Host == "" {
 			resp.Diagnostics.AddAttributeError(path.Root("azure_authority_host"), "Invalid azure_authority_host",
@@ -303,7 +311,7 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		}
 	}
 	propagation := DefaultPropagationTimeout
-	if s := str(m.AzurePropagationTimeout, "azure_propagation_timeout", envAzurePropagationTimeout, false); s != "" {
+	if s := preflightSetting(m.AzurePropagationTimeout, envAzurePropagationTimeout); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < 0 {
 			resp.Diagnostics.AddAttributeError(path.Root("azure_propagation_timeout"), "Invalid azure_propagation_timeout",
@@ -312,10 +320,6 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		}
 		propagation = d
 	}
-	// Unknown settings that only the API needs were recorded as problems; these are not.
-	data.problems = slices.DeleteFunc(data.problems, func(p settingProblem) bool {
-		return p.attr == "azure_environment" || p.attr == "azure_authority_host" || p.attr == "azure_propagation_timeout"
-	})
 	if resp.Diagnostics.HasError() {
 		return
 	}
