@@ -18,8 +18,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/jonboulle/clockwork"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+	"golang.org/x/sync/singleflight"
 )
 
 // Defaults of Config.
@@ -49,6 +51,8 @@ type Config struct {
 	Logger       Logger
 	// Transport replaces the HTTP transport (tests use it to watch the wire).
 	Transport http.RoundTripper
+	// Clock decides when an access token is renewed; nil means the real clock.
+	Clock clockwork.Clock
 }
 
 // Client is safe for concurrent use.
@@ -65,9 +69,17 @@ func New(cfg Config) (*Client, error) {
 	if cfg.URL == "" || cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("client: URL, client ID and client secret are required")
 	}
+	if err := CheckURL(cfg.URL); err != nil {
+		return nil, fmt.Errorf("client: URL %q %w", cfg.URL, err)
+	}
+	if cfg.TokenURL != "" {
+		if err := CheckURL(cfg.TokenURL); err != nil {
+			return nil, fmt.Errorf("client: token URL %q %w", cfg.TokenURL, err)
+		}
+	}
 	base, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("client: URL %q is not an http or https URL", cfg.URL)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
@@ -89,6 +101,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = nopLogger{}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
 	}
 	tokenURL := cfg.TokenURL
 	if tokenURL == "" {
@@ -130,8 +145,19 @@ func New(cfg Config) (*Client, error) {
 			AuthStyle:    oauth2.AuthStyleInParams,
 		},
 		httpClient: &http.Client{Transport: &userAgentTransport{ua: cfg.UserAgent, base: rc.StandardClient().Transport}},
+		clock:      cfg.Clock,
 	}
 	return c, nil
+}
+
+// CheckURL explains what is wrong with the URL of the API or of its token endpoint, or returns
+// nil. It is the one rule for both; the provider applies it at plan time too.
+func CheckURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("is not an absolute http or https URL such as https://acme.segura.security")
+	}
+	return nil
 }
 
 // retryPolicy retries connection errors, 429 and 500/502/503/504, and never the other 4xx.
@@ -185,33 +211,81 @@ func (t *userAgentTransport) RoundTrip(req *http.Request) (*http.Response, error
 type tokenCache struct {
 	cfg        clientcredentials.Config
 	httpClient *http.Client
+	clock      clockwork.Clock
+	// fetches makes the callers that need a new token at the same time share one request.
+	fetches singleflight.Group
 
 	mu      sync.Mutex
 	token   *oauth2.Token
 	renewAt time.Time
 }
 
+// tokenLifetimeUnknown is how long a token whose answer gave no expires_in is used.
+const tokenLifetimeUnknown = time.Hour
+
+// get returns the cached token, or waits for a fetch of a new one as long as ctx allows. The
+// fetch does not hold the cache's lock and does not end when one waiting caller gives up.
 func (tc *tokenCache) get(ctx context.Context) (*oauth2.Token, error) {
 	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if tc.token != nil && time.Now().Before(tc.renewAt) {
-		return tc.token, nil
+	tok, renewAt := tc.token, tc.renewAt
+	tc.mu.Unlock()
+	if tok != nil && tc.clock.Now().Before(renewAt) {
+		return tok, nil
 	}
-	fetched := time.Now()
+	fetch := tc.fetches.DoChan("", func() (any, error) {
+		// Shared by every waiting caller: it keeps the first caller's values and deadline,
+		// not its cancellation.
+		shared := context.WithoutCancel(ctx)
+		if deadline, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			shared, cancel = context.WithDeadline(shared, deadline)
+			defer cancel()
+		}
+		return tc.fetch(shared)
+	})
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-fetch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*oauth2.Token), nil
+	}
+}
+
+func (tc *tokenCache) fetch(ctx context.Context) (*oauth2.Token, error) {
+	fetched := tc.clock.Now()
 	tok, err := tc.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, tc.httpClient))
 	if err != nil {
 		return nil, tokenError(tc.cfg.TokenURL, err)
 	}
-	tc.token = tok
-	tc.renewAt = tok.Expiry
-	if !tok.Expiry.IsZero() {
-		// Renew when a fifth of the lifetime is left, at most a minute before expiry.
-		margin := min(tok.Expiry.Sub(fetched)/5, time.Minute)
-		tc.renewAt = tok.Expiry.Add(-margin)
-	} else {
-		tc.renewAt = time.Now().Add(time.Hour)
+	// Renew when a fifth of the lifetime is left, at most a minute before expiry. The lifetime
+	// is the answer's expires_in, counted on the client's clock from when the request left.
+	renewAt := fetched.Add(tokenLifetimeUnknown)
+	if lifetime := expiresIn(tok); lifetime > 0 {
+		renewAt = fetched.Add(lifetime - min(lifetime/5, time.Minute))
 	}
+	tc.mu.Lock()
+	tc.token, tc.renewAt = tok, renewAt
+	tc.mu.Unlock()
 	return tok, nil
+}
+
+// expiresIn is the token's lifetime as the answer's expires_in gave it, or 0. The oauth2
+// package turns it into a wall-clock Expiry; the raw value lets the injected clock count it.
+func expiresIn(tok *oauth2.Token) time.Duration {
+	var seconds float64
+	switch v := tok.Extra("expires_in").(type) {
+	case float64: // a JSON answer
+		seconds = v
+	case string: // a form-encoded answer
+		seconds, _ = strconv.ParseFloat(v, 64)
+	}
+	if seconds <= 0 {
+		return 0
+	}
+	return time.Duration(seconds * float64(time.Second))
 }
 
 // invalidate drops tok if it is still the cached one, so that a burst of 401s fetches one

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
 )
@@ -34,17 +36,33 @@ type env struct {
 	emu *emulator.Server
 	url string
 	log *recordingLogger
+	// clock is the time of the emulator and of every client of the env: it moves only when
+	// the test advances it.
+	clock *clockwork.FakeClock
 }
 
 func newEnv(t testing.TB, opts emulator.Options) *env {
 	t.Helper()
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
+	opts.Clock = clock
 	emu, err := emulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(emu)
 	t.Cleanup(ts.Close)
-	return &env{t: t, emu: emu, url: ts.URL, log: &recordingLogger{}}
+	return &env{t: t, emu: emu, url: ts.URL, log: &recordingLogger{}, clock: clock}
+}
+
+// blockUntilWaiting returns once n requests wait on the clock, and fails the test if that
+// does not happen within a minute (a hang, not a slow machine).
+func (e *env) blockUntilWaiting(n int) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.clock.BlockUntilContext(ctx, n); err != nil {
+		e.t.Fatalf("no request waits on the clock: %v", err)
+	}
 }
 
 func (e *env) client(mod ...func(*client.Config)) *client.Client {
@@ -52,7 +70,7 @@ func (e *env) client(mod ...func(*client.Config)) *client.Client {
 	cfg := client.Config{
 		URL: e.url, ClientID: emulator.DemoClientID, ClientSecret: emulator.DemoClientSecret,
 		RetryWaitMin: 5 * time.Millisecond, RetryWaitMax: 20 * time.Millisecond,
-		UserAgent: "terraform-provider-segura/test terraform/1.5.7", Logger: e.log,
+		UserAgent: "terraform-provider-segura/test terraform/1.5.7", Logger: e.log, Clock: e.clock,
 	}
 	for _, m := range mod {
 		m(&cfg)
@@ -122,7 +140,10 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	var body []byte
 	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body)
+		var err error
+		if body, err = io.ReadAll(req.Body); err != nil {
+			return nil, err
+		}
 		req.Body = io.NopCloser(strings.NewReader(string(body)))
 	}
 	r.mu.Lock()
@@ -280,22 +301,19 @@ func TestClient_idempotencyKeyErrors(t *testing.T) {
 	}}
 	c := e.client(func(c *client.Config) { c.Transport = rec; c.MaxRetries = -1 })
 	ctx := context.Background()
+	// Two creates with one key: the first is held on the emulator's clock after it claimed
+	// the key, so the second finds it in flight.
 	e.fault(emulator.Fault{Route: "POST " + tenantsRoute, LatencyMS: 1500, Count: 1})
-	// Two creates with one key, the first held for 1.5s: whichever arrives second finds
-	// the key in flight.
-	errs := make(chan error, 2)
-	for range 2 {
-		go func() {
-			_, err := c.CreateAzureTenant(ctx, input(tenantA, appA1, "s1", "read"))
-			errs <- err
-		}()
-	}
-	e1, e2 := <-errs, <-errs
-	if e1 != nil {
-		e1, e2 = e2, e1
-	}
-	if e1 != nil || !client.IsConflict(e2, client.CodeIdempotencyKeyInUse) {
-		t.Errorf("want one success and one idempotency_key_in_use, got %v and %v", e1, e2)
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.CreateAzureTenant(ctx, input(tenantA, appA1, "s1", "read"))
+		first <- err
+	}()
+	e.blockUntilWaiting(1)
+	_, second := c.CreateAzureTenant(ctx, input(tenantA, appA1, "s1", "read"))
+	e.clock.Advance(1500 * time.Millisecond)
+	if err := <-first; err != nil || !client.IsConflict(second, client.CodeIdempotencyKeyInUse) {
+		t.Errorf("want success for the first and idempotency_key_in_use for the second, got %v and %v", err, second)
 	}
 	var err error
 	_, err = c.CreateAzureTenant(ctx, input(tenantB, appB1, "s2", "read"))
@@ -358,7 +376,9 @@ func TestClient_retries(t *testing.T) {
 	if n := e.count("GET "+tenantsRoute+"/{tenant_id}", "503"); n != 3 {
 		t.Errorf("503 answers: %d, want 3", n)
 	}
-	_ = e.emu.Reset()
+	if err := e.emu.Reset(); err != nil {
+		t.Fatal(err)
+	}
 
 	// Other 4xx are never retried.
 	for _, call := range []func() error{
@@ -454,13 +474,21 @@ func TestClient_tokens(t *testing.T) {
 		t.Errorf("20 concurrent calls fetched %d tokens, want 1", n)
 	}
 
-	// Renewed before it expires: no call meets a 401.
-	time.Sleep(2500 * time.Millisecond)
+	// Not renewed before a fifth of the lifetime is left...
+	e.clock.Advance(2300 * time.Millisecond)
+	if _, err := c.ListAzureTenants(ctx, client.ListAzureTenantsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count(tokenRoute, "200"); n != 1 {
+		t.Errorf("tokens at 2.3s of 3s: %d, want 1", n)
+	}
+	// ...and renewed then, before it expires: no call meets a 401.
+	e.clock.Advance(200 * time.Millisecond)
 	if _, err := c.ListAzureTenants(ctx, client.ListAzureTenantsInput{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.count(tokenRoute, "200"); n != 2 {
-		t.Errorf("tokens after expiry: %d, want 2", n)
+		t.Errorf("tokens at 2.5s of 3s: %d, want 2", n)
 	}
 	if n := e.count("GET "+tenantsRoute, "401"); n != 0 {
 		t.Errorf("%d calls met an expired token", n)
@@ -495,6 +523,45 @@ func TestClient_tokens(t *testing.T) {
 	logs := e.log.all()
 	if strings.Contains(logs, emulator.DemoClientSecret) || strings.Contains(logs, "Bearer") {
 		t.Error("credentials or tokens reached the logger")
+	}
+}
+
+// TestClient_waitingForATokenEndsWithTheCallersContext: while one token request is slow,
+// another caller whose context ends gets its own error at once, and the slow request still
+// serves the callers that wait for it.
+func TestClient_waitingForATokenEndsWithTheCallersContext(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	c := e.client()
+	e.fault(emulator.Fault{Route: tokenRoute, LatencyMS: 1000, Count: 1})
+	patient := make(chan error, 1)
+	go func() {
+		_, err := c.ListAzureTenants(context.Background(), client.ListAzureTenantsInput{})
+		patient <- err
+	}()
+	e.blockUntilWaiting(1) // the token request is held on the emulator's clock
+
+	ctx, cancel := context.WithCancel(context.Background())
+	impatient := make(chan error, 1)
+	go func() {
+		_, err := c.ListAzureTenants(ctx, client.ListAzureTenantsInput{})
+		impatient <- err
+	}()
+	cancel()
+	select {
+	case err := <-impatient:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the impatient caller got %v, want its context's cancellation", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a caller could not give up while another fetched a token")
+	}
+
+	e.clock.Advance(time.Second)
+	if err := <-patient; err != nil {
+		t.Errorf("the patient caller: %v", err)
+	}
+	if n := e.count(tokenRoute, "200"); n != 1 {
+		t.Errorf("%d tokens fetched, want 1", n)
 	}
 }
 

@@ -90,7 +90,7 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 			// A create waits after it has claimed its Idempotency-Key, so that a test can
 			// send the same key while the first request is in flight; the rest wait here.
 			if route != "POST "+tenantsPath {
-				pause(r)
+				s.pause(r)
 			}
 		}
 		if f != nil && f.Status != 0 {

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // Paths of the contract, as the server sees them.
@@ -43,8 +45,9 @@ type Options struct {
 	DefaultPageSize int
 	// StateFile, when set, is loaded at start and rewritten atomically after every change.
 	StateFile string
-	// Now replaces the clock (tests).
-	Now func() time.Time
+	// Clock is the emulator's time: token expiry, synchronization, directory propagation and
+	// injected latency all follow it. Nil means the real clock; tests pass a fake one.
+	Clock clockwork.Clock
 }
 
 // Default demo credentials of the standalone emulator.
@@ -89,15 +92,15 @@ func New(opts Options) (*Server, error) {
 	if opts.SyncDuration <= 0 {
 		opts.SyncDuration = 3 * time.Second
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if opts.Clock == nil {
+		opts.Clock = clockwork.NewRealClock()
 	}
 	if opts.DefaultPageSize <= 0 || opts.DefaultPageSize > pageSizeMax {
 		opts.DefaultPageSize = pageSizeDefault
 	}
 	s := &Server{
 		opts:        opts,
-		started:     opts.Now(),
+		started:     opts.Clock.Now(),
 		tenants:     map[string]*tenantRecord{},
 		tokens:      map[string]issuedToken{},
 		idempotency: map[string]*idemEntry{},
@@ -110,7 +113,7 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) now() time.Time { return s.opts.Now().UTC() }
+func (s *Server) now() time.Time { return s.opts.Clock.Now().UTC() }
 
 // ServeHTTP serves the API, the token endpoint and the controls.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }

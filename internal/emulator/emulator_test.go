@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 const (
@@ -27,37 +30,18 @@ const (
 	appB1   = "bbbbbbbb-0000-4000-8000-000000000001"
 )
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 type harness struct {
 	t     *testing.T
 	srv   *Server
 	ts    *httptest.Server
-	clock *fakeClock
+	clock *clockwork.FakeClock
 	token string
 }
 
 func newHarness(t *testing.T, opts Options) *harness {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
-	if opts.Now == nil {
-		opts.Now = clock.Now
-	}
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
+	opts.Clock = clock
 	if opts.TokenLifetime == 0 {
 		opts.TokenLifetime = 1000 * time.Hour
 	}
@@ -70,6 +54,17 @@ func newHarness(t *testing.T, opts Options) *harness {
 	h := &harness{t: t, srv: srv, ts: ts, clock: clock}
 	h.token = h.getToken(url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoClientID}, "client_secret": {DemoClientSecret}}, http.StatusOK)
 	return h
+}
+
+// blockUntilWaiting returns once n requests wait on the emulator's clock, and fails the test
+// if that does not happen within a minute (a hang, not a slow machine).
+func (h *harness) blockUntilWaiting(n int) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.clock.BlockUntilContext(ctx, n); err != nil {
+		h.t.Fatalf("no request waits on the clock: %v", err)
+	}
 }
 
 func withDirectory(t *testing.T) Options {
@@ -88,7 +83,9 @@ func (h *harness) getToken(form url.Values, want int) string {
 	}
 	defer resp.Body.Close()
 	var body map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&body)
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		h.t.Fatalf("token: the answer is not JSON: %v", err)
+	}
 	if resp.StatusCode != want {
 		h.t.Fatalf("token: status %d, want %d: %v", resp.StatusCode, want, body)
 	}
@@ -133,10 +130,16 @@ func (h *harness) do(method, path string, body any, header ...string) answer {
 	case string:
 		r = strings.NewReader(b)
 	default:
-		j, _ := json.Marshal(b)
+		j, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
 		r = bytes.NewReader(j)
 	}
-	req, _ := http.NewRequest(method, h.ts.URL+path, r)
+	req, err := http.NewRequest(method, h.ts.URL+path, r)
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	req.Header.Set("Authorization", "Bearer "+h.token)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
@@ -146,9 +149,17 @@ func (h *harness) do(method, path string, body any, header ...string) answer {
 		h.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatalf("%s %s: reading the answer: %v", method, path, err)
+	}
 	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
-	_ = json.Unmarshal(raw, &a.body)
+	// Every answer with a body is a JSON object; 204 and the like have none.
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &a.body); err != nil {
+			h.t.Fatalf("%s %s: the answer is not a JSON object: %v: %s", method, path, err, raw)
+		}
+	}
 	if resp.Header.Get("X-Request-Id") == "" {
 		h.t.Errorf("%s %s: no X-Request-Id", method, path)
 	}
@@ -180,7 +191,10 @@ func TestToken_credentials(t *testing.T) {
 	h.getToken(url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoClientID}, "client_secret": {"wrong"}}, http.StatusUnauthorized)
 	h.getToken(url.Values{"grant_type": {"password"}, "client_id": {DemoClientID}, "client_secret": {DemoClientSecret}}, http.StatusBadRequest)
 
-	req, _ := http.NewRequest("POST", h.ts.URL+tokenPath, strings.NewReader("grant_type=client_credentials"))
+	req, err := http.NewRequest("POST", h.ts.URL+tokenPath, strings.NewReader("grant_type=client_credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(DemoClientID, DemoClientSecret)
 	resp, err := http.DefaultClient.Do(req)
@@ -376,24 +390,19 @@ func TestIdempotency(t *testing.T) {
 		t.Errorf("long key: %d", a.status)
 	}
 
-	// In flight: the first request waits after claiming its key.
+	// In flight: the first request waits, on the emulator's clock, after claiming its key;
+	// the clock stands still until the test has sent the second request.
 	if err := h.srv.AddFault(Fault{Route: "POST " + tenantsPath, LatencyMS: 300, Count: 1}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan answer)
 	go func() { done <- h.do("POST", tenantsPath, other, "Idempotency-Key", "k2") }()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		h.srv.mu.Lock()
-		claimed := len(h.srv.idempotency) == 2
-		h.srv.mu.Unlock()
-		if claimed || time.Now().After(deadline) {
-			break
-		}
-	}
+	h.blockUntilWaiting(1)
 	inUse := h.do("POST", tenantsPath, other, "Idempotency-Key", "k2")
 	if inUse.errCode() != codeIdempotencyKeyInUse {
 		t.Errorf("in flight: %d %s", inUse.status, inUse.raw)
 	}
+	h.clock.Advance(300 * time.Millisecond)
 	if a := <-done; a.status != http.StatusCreated {
 		t.Errorf("slow first request: %d %s", a.status, a.raw)
 	}
@@ -592,7 +601,10 @@ func TestStateFile_survivesRestartWithoutSecrets(t *testing.T) {
 	if a := h2.do("POST", tenantsPath, tenantBody(tenantB, appB1, "persisted-secret", "read")); a.errCode() != codeSecretInUse {
 		t.Errorf("the salted hash still recognises the secret: %s", a.raw)
 	}
-	entries, _ := os.ReadDir(filepath.Dir(file))
+	entries, err := os.ReadDir(filepath.Dir(file))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(entries) != 1 {
 		t.Errorf("temporary files left beside the state file: %v", entries)
 	}
@@ -617,8 +629,13 @@ func TestFaults(t *testing.T) {
 	}
 
 	// Commit, then drop: the connection is created and the client sees no answer.
-	_ = h.srv.AddFault(Fault{Route: "POST " + tenantsPath, DropAfterCommit: true, Count: 1})
-	req, _ := http.NewRequest("POST", h.ts.URL+tenantsPath, strings.NewReader(`{"name":"n","tenant_id":"`+tenantA+`","application_id":"`+appA1+`","secret_value":"s","integration_mode":"read"}`))
+	if err := h.srv.AddFault(Fault{Route: "POST " + tenantsPath, DropAfterCommit: true, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest("POST", h.ts.URL+tenantsPath, strings.NewReader(`{"name":"n","tenant_id":"`+tenantA+`","application_id":"`+appA1+`","secret_value":"s","integration_mode":"read"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Authorization", "Bearer "+h.token)
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
@@ -663,7 +680,9 @@ func TestControlEndpoints_overHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	var c RequestCounts
-	_ = json.NewDecoder(resp.Body).Decode(&c)
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	if c.Total("GET "+tenantsPath, "503") != 1 {
 		t.Errorf("counts over HTTP: %+v", c)

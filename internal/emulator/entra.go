@@ -41,7 +41,7 @@ func (s *Server) tenantKnown(tenant string) bool {
 func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	tenant := r.PathValue("tenant")
 	if !s.tenantKnown(tenant) {
-		writeAADError(w, http.StatusBadRequest, "invalid_tenant", 90002, "Tenant '"+tenant+"' not found.")
+		s.writeAADError(w, http.StatusBadRequest, "invalid_tenant", 90002, "Tenant '"+tenant+"' not found.")
 		return
 	}
 	base := "https://" + r.Host + "/" + tenant
@@ -60,26 +60,26 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleEntraToken(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
-		writeAADError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must be a form.")
+		s.writeAADError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must be a form.")
 		return
 	}
 	tenant := r.PathValue("tenant")
 	appID, secret := r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	if r.PostForm.Get("grant_type") != "client_credentials" {
-		writeAADError(w, http.StatusBadRequest, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
+		s.writeAADError(w, http.StatusBadRequest, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
 		return
 	}
 	si := s.opts.Directory.signIn(tenant, appID, secret, s.now().Sub(s.started))
 	switch si.failure {
 	case reasonTenantNotFound:
-		writeAADError(w, http.StatusBadRequest, "invalid_request", 90002, "Tenant '"+tenant+"' not found.")
+		s.writeAADError(w, http.StatusBadRequest, "invalid_request", 90002, "Tenant '"+tenant+"' not found.")
 		return
 	case reasonApplicationNotFound:
-		writeAADError(w, http.StatusBadRequest, "unauthorized_client", 700016,
+		s.writeAADError(w, http.StatusBadRequest, "unauthorized_client", 700016,
 			"Application with identifier '"+appID+"' was not found in the directory '"+tenant+"'.")
 		return
 	case reasonInvalidClientSecret:
-		writeAADError(w, http.StatusUnauthorized, "invalid_client", 7000215,
+		s.writeAADError(w, http.StatusUnauthorized, "invalid_client", 7000215,
 			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '"+appID+"'.")
 		return
 	}
@@ -100,7 +100,7 @@ func (s *Server) handleEntraToken(w http.ResponseWriter, r *http.Request) {
 	}
 	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(entraSigningKey)
 	if err != nil {
-		writeAADError(w, http.StatusInternalServerError, "server_error", 500011, err.Error())
+		s.writeAADError(w, http.StatusInternalServerError, "server_error", 500011, err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -111,12 +111,12 @@ func (s *Server) handleEntraToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func writeAADError(w http.ResponseWriter, status int, code string, aadsts int, msg string) {
+func (s *Server) writeAADError(w http.ResponseWriter, status int, code string, aadsts int, msg string) {
 	writeJSON(w, status, map[string]any{
 		"error":             code,
 		"error_description": "AADSTS" + strconv.Itoa(aadsts) + ": " + msg,
 		"error_codes":       []int{aadsts},
-		"timestamp":         time.Now().UTC().Format("2006-01-02 15:04:05Z"),
+		"timestamp":         s.now().Format("2006-01-02 15:04:05Z"),
 		"trace_id":          newID(),
 		"correlation_id":    newID(),
 	})

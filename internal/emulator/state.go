@@ -72,14 +72,15 @@ func (s *Server) saveLocked() error {
 
 type latencyKey struct{}
 
-// pause waits the latency that an injected fault put on this request, if any.
-func pause(r *http.Request) {
+// pause waits, on the emulator's clock, the latency that an injected fault put on this
+// request, if any.
+func (s *Server) pause(r *http.Request) {
 	d, _ := r.Context().Value(latencyKey{}).(time.Duration)
 	if d <= 0 {
 		return
 	}
 	select {
-	case <-time.After(d):
+	case <-s.opts.Clock.After(d):
 	case <-r.Context().Done():
 	}
 }

@@ -242,7 +242,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	s.idempotency[scoped] = entry
 	s.mu.Unlock()
 
-	pause(r)
+	s.pause(r)
 	rec := &recorder{header: w.Header()}
 	s.create(rec, body)
 
