@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,20 +61,44 @@ func (f *Failure) Error() string {
 	return s
 }
 
-// Environments are the Azure clouds, by the name the provider's azure_environment takes.
-var Environments = map[string]struct {
-	Cloud      cloud.Configuration
-	GraphScope string
-}{
+// environment is an Azure cloud: its Entra ID host and the scope of its Microsoft Graph.
+type environment struct {
+	cloud      cloud.Configuration
+	graphScope string
+}
+
+// environments are the Azure clouds, by the name the provider's azure_environment takes.
+var environments = map[string]environment{
 	"public":       {cloud.AzurePublic, "https://graph.microsoft.com/.default"},
 	"usgovernment": {cloud.AzureGovernment, "https://graph.microsoft.us/.default"},
 	"china":        {cloud.AzureChina, "https://microsoftgraph.chinacloudapi.cn/.default"},
 }
 
+// DefaultEnvironment is the Azure cloud of a Preflight that names none.
+const DefaultEnvironment = "public"
+
+// EnvironmentNames lists the names of the Azure clouds, sorted.
+func EnvironmentNames() []string { return slices.Sorted(maps.Keys(environments)) }
+
+// IsEnvironment reports whether name is an Azure cloud of EnvironmentNames.
+func IsEnvironment(name string) bool {
+	_, ok := environments[name]
+	return ok
+}
+
+// CheckAuthorityHost explains what is wrong with an Entra ID authority host, or returns nil:
+// Entra ID is only served over https.
+func CheckAuthorityHost(raw string) error {
+	if u, err := url.Parse(raw); err != nil || u.Scheme != "https" || u.Host == "" {
+		return errors.New("is not an https URL such as https://login.microsoftonline.com/; Entra ID is only served over https")
+	}
+	return nil
+}
+
 // Preflight signs in as the application, as Cloud Entitlements will, and checks the Graph
 // application permissions in the token's roles claim before anything is sent to the API.
 type Preflight struct {
-	// Environment names an entry of Environments.
+	// Environment names an Azure cloud of EnvironmentNames; empty means DefaultEnvironment.
 	Environment string
 	// AuthorityHost overrides the environment's Entra ID host, such as
 	// https://login.microsoftonline.com/.
@@ -84,11 +111,11 @@ type Preflight struct {
 // permissions that mode needs, nil when all is well, and another error when Entra ID could not
 // be asked (unreachable, timed out): the caller may then go on, since the API verifies too.
 func (p Preflight) Check(ctx context.Context, tenantID, appID, secret, mode string) error {
-	env, ok := Environments[p.Environment]
+	env, ok := environments[p.Environment]
 	if !ok {
-		env = Environments["public"]
+		env = environments[DefaultEnvironment]
 	}
-	cfg := env.Cloud
+	cfg := env.cloud
 	if p.AuthorityHost != "" {
 		cfg.ActiveDirectoryAuthorityHost = p.AuthorityHost
 	}
@@ -106,7 +133,7 @@ func (p Preflight) Check(ctx context.Context, tenantID, appID, secret, mode stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{env.GraphScope}})
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{env.graphScope}})
 	if err != nil {
 		if f := classify(err); f != nil {
 			return f

@@ -24,9 +24,19 @@ var attributeOf = map[string]path.Path{
 	client.FieldStatus:          path.Root("status"),
 }
 
-// addAPIError turns an error of the client into diagnostics that say what to do. action says
-// what was attempted, such as "connect Azure tenant <id>".
-func addAPIError(diags *diag.Diagnostics, action string, err error) {
+// action is what a diagnostic says was attempted: a verb and, when the action concerns one
+// connection, its Azure tenant ID.
+type action struct{ verb, tenantID string }
+
+func (a action) String() string {
+	if a.tenantID == "" {
+		return a.verb
+	}
+	return a.verb + " Azure tenant " + a.tenantID
+}
+
+// addAPIError turns an error of the client into diagnostics that say what to do.
+func addAPIError(diags *diag.Diagnostics, action action, err error) {
 	add := func(field, summary, detail string) {
 		if p, ok := attributeOf[field]; ok {
 			diags.AddAttributeError(p, summary, detail)
@@ -44,7 +54,7 @@ func addAPIError(diags *diag.Diagnostics, action string, err error) {
 	}
 	apiErr, ok := client.AsAPIError(err)
 	if !ok {
-		diags.AddError("Could not "+action, err.Error())
+		diags.AddError("Could not "+action.String(), err.Error())
 		return
 	}
 	ref := ""
@@ -61,14 +71,13 @@ func addAPIError(diags *diag.Diagnostics, action string, err error) {
 			add(d.Field, "Invalid "+d.Field, fmt.Sprintf("Segura refused %s (%s): %s%s", d.Field, d.Reason, d.Message, ref))
 		}
 	case client.CodeTenantAlreadyConnected:
-		tenant := strings.TrimPrefix(action, "connect Azure tenant ")
 		add(client.FieldTenantID, "Azure tenant already connected",
 			fmt.Sprintf("Cloud Entitlements already has a connection for Azure tenant %[1]s, and allows one per tenant.\n\n"+
 				"If another segura_azure_tenant in this configuration has the same tenant_id, keep only one of them. "+
 				"Otherwise bring the existing connection under Terraform instead of creating it:\n\n"+
 				"    terraform import segura_azure_tenant.<resource name> %[1]s\n\n"+
 				"or, in configuration:\n\n"+
-				"    import {\n      to = segura_azure_tenant.<resource name>\n      id = \"%[1]s\"\n    }%[2]s", tenant, ref))
+				"    import {\n      to = segura_azure_tenant.<resource name>\n      id = \"%[1]s\"\n    }%[2]s", action.tenantID, ref))
 	case client.CodeSecretInUse:
 		add(client.FieldSecretValue, "Client secret already in use",
 			"This client secret already belongs to another connected Azure tenant. Each tenant needs a secret of its "+

@@ -67,10 +67,8 @@ func (d *azureTenantDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 	}
 }
 
-func (d *azureTenantDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if req.ProviderData != nil {
-		d.data = req.ProviderData.(*providerData)
-	}
+func (d *azureTenantDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *azureTenantDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -89,7 +87,7 @@ func (d *azureTenantDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "read Azure tenant "+tenantID, err)
+		addAPIError(&resp.Diagnostics, action{"read", tenantID}, err)
 		return
 	}
 	resp.Diagnostics.Append(m.fromAPI(ctx, got)...)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
@@ -77,7 +77,7 @@ func TestAccAzureTenant_azureFailures(t *testing.T) {
 		return resource.TestStep{Config: e.configWith(apiOnly, c.hcl()), ExpectError: expectError(want)}
 	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(d.tenantID),
 		Steps: []resource.TestStep{
 			step(wrongSecret, `Azure refused the client secret(.|\n)*secret_value(.|\n)*AADSTS7000215(.|\n)*Value, not its Secret ID(.|\n)*`+requestID),
@@ -98,13 +98,18 @@ func TestAccAzureTenant_azureFailures(t *testing.T) {
 			{
 				Config:      e.configWith(apiOnly, d.config(d.readOnlyApp, "read_write").hcl()),
 				ExpectError: expectError(`Microsoft Graph permissions missing`),
-				Check: func(*terraform.State) error {
+			},
+			{
+				// The refused update left the connection as it was, on the server and so in the
+				// refreshed plan. (A check on the failing step above would never run.)
+				PreConfig: func() {
 					got, err := e.api.GetAzureTenant(context.Background(), d.tenantID)
 					if err != nil || got.IntegrationMode != "read" {
-						return fmt.Errorf("a refused update changed the connection: %+v %w", got, err)
+						t.Errorf("a refused update changed the connection: %+v %v", got, err)
 					}
-					return nil
 				},
+				Config:           e.configWith(apiOnly, d.config(d.readOnlyApp, "read").hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
 	})
@@ -140,7 +145,7 @@ resource "segura_azure_tenant" "again" {
 `, twice.tenantID, twice.appID, uuid.NewString())
 
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(reuse.tenantID, twice.tenantID),
 		Steps: []resource.TestStep{
 			{
@@ -155,21 +160,25 @@ resource "segura_azure_tenant" "again" {
 			{
 				Config:      e.config(twiceHCL),
 				ExpectError: expectError(`Azure tenant already connected(.|\n)*keep only one`),
-				Check: func(*terraform.State) error {
+			},
+			{
+				// Exactly one of the two resources connected the tenant. (A check on the failing
+				// step above would never run.) This step's empty configuration then removes it.
+				PreConfig: func() {
 					n := 0
 					for tenant, err := range e.api.AllAzureTenants(ctx, client.ListAzureTenantsInput{}) {
 						if err != nil {
-							return err
+							t.Fatal(err)
 						}
 						if tenant.TenantID == twice.tenantID {
 							n++
 						}
 					}
 					if n != 1 {
-						return fmt.Errorf("%d connections for the tenant, want exactly 1", n)
+						t.Errorf("%d connections for the tenant, want exactly 1", n)
 					}
-					return nil
 				},
+				Config: e.config(""),
 			},
 		},
 	})
@@ -180,7 +189,7 @@ func TestAccProvider_credentialErrors(t *testing.T) {
 	c := newTenantConfig()
 	withProvider := func(provider string) string { return provider + c.hcl() }
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		Steps: []resource.TestStep{
 			{
 				Config: withProvider(fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = %q\n  client_secret = %q\n  azure_preflight = false\n}\n",

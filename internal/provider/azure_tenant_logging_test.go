@@ -34,7 +34,7 @@ func TestAccAzureTenant_secretsNeverLogged(t *testing.T) {
 	c.secret = "${var.secret}"
 	hcl := provider + "variable \"secret\" {\n  type      = string\n  sensitive = true\n}\n" + c.hcl()
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(c.tenantID),
 		Steps: []resource.TestStep{
 			{Config: hcl, ConfigVariables: config.Variables{"secret": config.StringVariable(first)}},

@@ -28,7 +28,7 @@ func TestAccAzureTenant_preflight(t *testing.T) {
 	wrongSecret.secret = "not-the-secret"
 	const noWait = `azure_propagation_timeout = "0s"`
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(d.tenantID),
 		Steps: []resource.TestStep{
 			{
@@ -59,7 +59,7 @@ func TestAccAzureTenant_preflightUnreachable(t *testing.T) {
 	e := newEmulatorEnv(t, emulator.Options{}, "it sets the pre-flight's authority host")
 	c := newTenantConfig()
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(c.tenantID),
 		Steps: []resource.TestStep{
 			{
@@ -77,12 +77,10 @@ func TestAccAzureTenant_preflightUnreachable(t *testing.T) {
 // seconds after it was made, as right after azuread creates it: the apply waits it out, with
 // no time_sleep in the configuration.
 func TestAccAzureTenant_propagation(t *testing.T) {
-	// Parallel first: a paused test must not let the emulator's propagation clock run out.
-	t.Parallel()
 	d := newTestDirectory(4)
 	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "its directory makes a secret valid only after some seconds")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(d.tenantID),
 		Steps: []resource.TestStep{
 			{
@@ -107,18 +105,19 @@ func TestAccAzureTenant_propagationGivesUp(t *testing.T) {
 	d := newTestDirectory(0)
 	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "its directory grants too few permissions")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(d.tenantID),
 		Steps: []resource.TestStep{
 			{
 				Config: e.configWith(`azure_propagation_timeout = "3s"`, d.config(d.noRoleApp, "read").hcl()),
-				ExpectError: expectError(`Gave up waiting for Azure(.|\n)*missing_role was retried [2-9] times over [0-9]+s` +
+				// Waits of 1s and 2s fit in the 3s window; the next one does not.
+				ExpectError: expectError(`Gave up waiting for Azure(.|\n)*still answered missing_role after 3 tries over 3s` +
 					`(.|\n)*azure_propagation_timeout(.|\n)*Azure roles missing(.|\n)*Role Based Access Control Administrator \(role definition f58310d9-a9f6-439a-9e8d-f62e7b41a168\)`),
 			},
 		},
 	})
-	if n := e.count(createRoute, "422"); n < 2 {
-		t.Errorf("%d refused creates; want retries", n)
+	if n := e.count(createRoute, "422"); n != 3 {
+		t.Errorf("%d refused creates, want 3: one a try", n)
 	}
 }
 
@@ -130,7 +129,7 @@ func TestAccAzureTenant_timeoutBoundsPropagation(t *testing.T) {
 	c := d.config(d.lateApp, "read")
 	c.extra = "  timeouts {\n    create = \"3s\"\n  }\n"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(d.tenantID),
 		Steps: []resource.TestStep{
 			{Config: e.config(c.hcl()), ExpectError: expectError(`Gave up waiting for Azure(.|\n)*invalid_client_secret`)},

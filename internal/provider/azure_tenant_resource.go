@@ -169,10 +169,8 @@ func tenantIDChanged(_ context.Context, req planmodifier.StringRequest, resp *st
 	resp.RequiresReplace = !strings.EqualFold(req.StateValue.ValueString(), req.PlanValue.ValueString())
 }
 
-func (r *azureTenantResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
-	if req.ProviderData != nil {
-		r.data = req.ProviderData.(*providerData)
-	}
+func (r *azureTenantResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -209,7 +207,7 @@ func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateReq
 			return err
 		})
 	if err != nil {
-		addOperationError(&resp.Diagnostics, "connect Azure tenant "+in.TenantID, err)
+		addOperationError(&resp.Diagnostics, action{"connect", in.TenantID}, err)
 		return
 	}
 	resp.Diagnostics.Append(plan.fromAPI(ctx, created)...)
@@ -234,7 +232,7 @@ func (r *azureTenantResource) verified(ctx context.Context, diags *diag.Diagnost
 	call func(context.Context) error) error {
 	p := r.data.preflight
 	warned := false
-	return untilPropagated(ctx, r.data.propagation, func(ctx context.Context) error {
+	return untilPropagated(ctx, r.data.clock, r.data.propagation, func(ctx context.Context) error {
 		if p != nil {
 			err := p.Check(ctx, tenantID, appID, secret, mode)
 			var f *azure.Failure
@@ -269,7 +267,7 @@ func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "read Azure tenant "+state.TenantID.ValueString(), err)
+		addAPIError(&resp.Diagnostics, action{"read", state.TenantID.ValueString()}, err)
 		return
 	}
 	resp.Diagnostics.Append(state.fromAPI(ctx, got)...)
@@ -313,7 +311,7 @@ func (r *azureTenantResource) Update(ctx context.Context, req resource.UpdateReq
 		got, err = c.UpdateAzureTenant(ctx, tenantID, in)
 	}
 	if err != nil {
-		addOperationError(&resp.Diagnostics, "update Azure tenant "+tenantID, err)
+		addOperationError(&resp.Diagnostics, action{"update", tenantID}, err)
 		return
 	}
 	resp.Diagnostics.Append(plan.fromAPI(ctx, got)...)
@@ -369,7 +367,7 @@ func (r *azureTenantResource) Delete(ctx context.Context, req resource.DeleteReq
 	defer cancel()
 	err := c.DeleteAzureTenant(ctx, state.TenantID.ValueString())
 	if err != nil && !client.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "disconnect Azure tenant "+state.TenantID.ValueString(), err)
+		addAPIError(&resp.Diagnostics, action{"disconnect", state.TenantID.ValueString()}, err)
 	}
 }
 

@@ -88,7 +88,7 @@ func TestAccAzureTenant_writeOnlySecret(t *testing.T) {
 	patchRoute := "PATCH /api/cloud-entitlements/v1/azure/tenants/{tenant_id}"
 
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		TerraformVersionChecks:   writeOnlyCLIs,
 		CheckDestroy:             e.checkGone(d.tenantID),
 		Steps: []resource.TestStep{
@@ -151,7 +151,7 @@ func TestAccAzureTenant_rotationWithSecretValue(t *testing.T) {
 	wrong := c
 	wrong.secret = "not-valid-" + uuid.NewString()
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(d.tenantID),
 		Steps: []resource.TestStep{
 			{Config: e.config(c.hcl())},
@@ -186,13 +186,14 @@ func TestAccAzureTenant_secretArguments(t *testing.T) {
 	versionOnly := strings.Replace(c.hcl(), "  integration_mode", "  secret_value_wo_version = 1\n  integration_mode", 1)
 
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		TerraformVersionChecks:   writeOnlyCLIs,
 		Steps: []resource.TestStep{
-			{Config: e.config(neitherHCL), PlanOnly: true, ExpectError: expectError(`Missing client secret(.|\n)*secret_value_wo(.|\n)*secret_value`)},
-			{Config: e.config(both.hcl()), PlanOnly: true, ExpectError: expectError(`Two client secrets given(.|\n)*Set only one`)},
-			{Config: e.config(noVersion), PlanOnly: true, ExpectError: expectError(`Missing secret_value_wo_version(.|\n)*such as 1`)},
-			{Config: e.config(versionOnly), PlanOnly: true, ExpectError: expectError(`secret_value_wo_version without secret_value_wo`)},
+			// Applies, not plans alone: were a check missing, checkNoAPICalls would count the request.
+			{Config: e.config(neitherHCL), ExpectError: expectError(`Missing client secret(.|\n)*secret_value_wo(.|\n)*secret_value`)},
+			{Config: e.config(both.hcl()), ExpectError: expectError(`Two client secrets given(.|\n)*Set only one`)},
+			{Config: e.config(noVersion), ExpectError: expectError(`Missing secret_value_wo_version(.|\n)*such as 1`)},
+			{Config: e.config(versionOnly), ExpectError: expectError(`secret_value_wo_version without secret_value_wo`)},
 		},
 	})
 	e.checkNoAPICalls(t)
@@ -205,10 +206,11 @@ func TestAccAzureTenant_writeOnlyNeedsANewerCLI(t *testing.T) {
 	c := newTenantConfig()
 	c.woSecret, c.woVersion, c.secret = c.secret, 1, ""
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipAbove(tfversion.Version1_10_0)},
 		Steps: []resource.TestStep{
-			{Config: e.config(c.hcl()), PlanOnly: true, ExpectError: expectError(`secret_value_wo(.|\n)*Terraform 1.11 and later`)},
+			// An apply, not a plan alone: were the refusal missing, checkNoAPICalls would count the request.
+			{Config: e.config(c.hcl()), ExpectError: expectError(`secret_value_wo(.|\n)*Terraform 1.11 and later`)},
 		},
 	})
 	e.checkNoAPICalls(t)
@@ -222,7 +224,7 @@ func TestAccAzureTenant_newApplicationNeedsItsSecret(t *testing.T) {
 	withSecret := movedApp
 	withSecret.secret = "new-app-" + uuid.NewString()
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(c.tenantID),
 		Steps: []resource.TestStep{
 			{Config: e.config(c.hcl())},

@@ -63,10 +63,8 @@ func (d *azureTenantsDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	}
 }
 
-func (d *azureTenantsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if req.ProviderData != nil {
-		d.data = req.ProviderData.(*providerData)
-	}
+func (d *azureTenantsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *azureTenantsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -84,7 +82,7 @@ func (d *azureTenantsDataSource) Read(ctx context.Context, req datasource.ReadRe
 	tenants := []azureTenantModel{}
 	for t, err := range c.AllAzureTenants(ctx, filter) {
 		if err != nil {
-			addAPIError(&resp.Diagnostics, "list Azure tenants", err)
+			addAPIError(&resp.Diagnostics, action{verb: "list Azure tenants"}, err)
 			return
 		}
 		var tm azureTenantModel

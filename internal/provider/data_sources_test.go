@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
@@ -48,7 +49,7 @@ func TestAccAzureTenantDataSource(t *testing.T) {
 	tenant := e.connect(t, run, 1)[0]
 	const ds = "data.segura_azure_tenant.test"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		Steps: []resource.TestStep{
 			// Failing steps first: the destroy after the test uses the last step's configuration.
 			{
@@ -88,7 +89,7 @@ func TestAccAzureTenantsDataSource_filtersAndPages(t *testing.T) {
 	}
 	var pages int
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: e.providers(),
 		Steps: []resource.TestStep{
 			{Config: list("  integration_mode = \"admin\"\n"), ExpectError: expectError(`integration_mode(.|\n)*read_write`)},
 			{
@@ -154,7 +155,7 @@ func TestAccAzureRequiredPermissionsDataSource(t *testing.T) {
 		return fmt.Sprintf("provider \"segura\" {}\n\ndata \"segura_azure_required_permissions\" \"test\" {\n  integration_mode = %q\n}\n", mode)
 	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: providers(clockwork.NewRealClock()),
 		Steps: []resource.TestStep{
 			{Config: cfg("write"), ExpectError: expectError(`integration_mode(.|\n)*read_write`)},
 			{Config: cfg("read"), ConfigStateChecks: append(checks("read"),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
@@ -56,9 +57,16 @@ func (e *propagationGaveUp) Error() string { return e.last.Error() }
 func (e *propagationGaveUp) Unwrap() error { return e.last }
 
 // untilPropagated runs op until it succeeds, fails for a reason other than Entra ID
-// propagation, or window (and ctx's deadline) leaves no time for another try.
-func untilPropagated(ctx context.Context, window time.Duration, op func(context.Context) error) error {
-	start := time.Now()
+// propagation, or the window (or what is left of ctx's deadline, if sooner) leaves no time for
+// another try. It waits on clock.
+func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Duration, op func(context.Context) error) error {
+	// A context's deadline is a wall-clock time: what is left of it is measured once, and the
+	// tries and waits are counted on the clock from there.
+	budget := window
+	if deadline, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(deadline))
+	}
+	start := clock.Now()
 	wait := propagationFirstWait
 	for try := 1; ; try++ {
 		err := op(ctx)
@@ -66,10 +74,8 @@ func untilPropagated(ctx context.Context, window time.Duration, op func(context.
 		if err == nil || reason == "" {
 			return err
 		}
-		waited := time.Since(start)
-		next := time.Now().Add(wait)
-		deadline, bounded := ctx.Deadline()
-		if waited+wait > window || (bounded && next.After(deadline)) {
+		waited := clock.Since(start)
+		if waited+wait > budget {
 			if window == 0 {
 				return err
 			}
@@ -80,8 +86,8 @@ func untilPropagated(ctx context.Context, window time.Duration, op func(context.
 		})
 		select {
 		case <-ctx.Done():
-			return &propagationGaveUp{last: err, tries: try, waited: time.Since(start), reason: reason}
-		case <-time.After(wait):
+			return &propagationGaveUp{last: err, tries: try, waited: clock.Since(start), reason: reason}
+		case <-clock.After(wait):
 		}
 		wait = min(wait*2, propagationMaxWait)
 	}
@@ -90,14 +96,14 @@ func untilPropagated(ctx context.Context, window time.Duration, op func(context.
 // addOperationError turns an error of a create or update into diagnostics: a pre-flight
 // Failure, an API error, and, when propagation retries gave up, what was retried and how to
 // wait longer.
-func addOperationError(diags *diag.Diagnostics, action string, err error) {
+func addOperationError(diags *diag.Diagnostics, action action, err error) {
 	var gaveUp *propagationGaveUp
 	if errors.As(err, &gaveUp) {
 		diags.AddError("Gave up waiting for Azure",
-			fmt.Sprintf("Could not %s: %s was retried %d times over %s, since Microsoft Entra ID can take minutes "+
-				"to propagate a new secret, application, admin consent or role assignment. If the cause below is "+
-				"not a mistake, wait longer: raise azure_propagation_timeout in the provider "+
-				"(SEGURA_AZURE_PROPAGATION_TIMEOUT, now giving up after this) and, if needed, the resource's timeouts.",
+			fmt.Sprintf("Could not %s: Azure still answered %s after %d tries over %s, since Microsoft Entra ID can "+
+				"take minutes to propagate a new secret, application, admin consent or role assignment. If the cause "+
+				"below is not a mistake, wait longer: raise azure_propagation_timeout in the provider "+
+				"(SEGURA_AZURE_PROPAGATION_TIMEOUT) and, if needed, the resource's timeouts.",
 				action, gaveUp.reason, gaveUp.tries, gaveUp.waited.Round(time.Second)))
 	}
 	var f *azure.Failure

@@ -43,8 +43,10 @@ func TestPropagationReason(t *testing.T) {
 
 func TestUntilPropagated(t *testing.T) {
 	ctx := context.Background()
+	clock := newSkipClock()
+	start := clock.Now()
 	tries := 0
-	err := untilPropagated(ctx, time.Minute, func(context.Context) error {
+	err := untilPropagated(ctx, clock, time.Minute, func(context.Context) error {
 		tries++
 		if tries < 3 {
 			return &azure.Failure{Reason: azure.ReasonApplicationNotFound}
@@ -54,39 +56,49 @@ func TestUntilPropagated(t *testing.T) {
 	if err != nil || tries != 3 {
 		t.Errorf("succeeds on the third try: %v after %d", err, tries)
 	}
+	if waited := clock.Since(start); waited != 3*time.Second {
+		t.Errorf("waited %v between the tries, want 1s then 2s", waited)
+	}
 
 	tries = 0
 	final := errors.New("not found")
-	if err := untilPropagated(ctx, time.Minute, func(context.Context) error { tries++; return final }); !errors.Is(err, final) || tries != 1 {
+	if err := untilPropagated(ctx, clock, time.Minute, func(context.Context) error { tries++; return final }); !errors.Is(err, final) || tries != 1 {
 		t.Errorf("other errors fail at once: %v after %d", err, tries)
 	}
 
 	tries = 0
-	err = untilPropagated(ctx, 0, func(context.Context) error { tries++; return azureErr("missing_role") })
+	err = untilPropagated(ctx, clock, 0, func(context.Context) error { tries++; return azureErr("missing_role") })
 	var gaveUp *propagationGaveUp
 	if tries != 1 || errors.As(err, &gaveUp) || !client.HasAzureFailure(err, "missing_role") {
 		t.Errorf("a zero window does not retry: %v after %d", err, tries)
 	}
 
-	// The context's deadline bounds the window.
+	// The window ends the waits: 1s and 2s fit in 3s, the next 4s does not.
+	tries = 0
+	err = untilPropagated(ctx, clock, 3*time.Second, func(context.Context) error { tries++; return azureErr("missing_role") })
+	if !errors.As(err, &gaveUp) || gaveUp.tries != 3 || tries != 3 || gaveUp.waited != 3*time.Second {
+		t.Errorf("window: %v after %d tries (%+v)", err, tries, gaveUp)
+	}
+
+	// The context's deadline, when sooner, ends them too: 1s fits in what is left of 1.5s, 2s more does not.
 	short, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 	defer cancel()
 	tries = 0
-	err = untilPropagated(short, time.Hour, func(context.Context) error { tries++; return azureErr("missing_role") })
-	if !errors.As(err, &gaveUp) || gaveUp.tries != tries || tries < 1 || tries > 2 {
+	err = untilPropagated(short, clock, time.Hour, func(context.Context) error { tries++; return azureErr("missing_role") })
+	if !errors.As(err, &gaveUp) || gaveUp.tries != 2 || tries != 2 {
 		t.Errorf("deadline: %v after %d tries", err, tries)
 	}
 }
 
 func TestAddOperationError(t *testing.T) {
 	var diags diag.Diagnostics
-	addOperationError(&diags, "connect Azure tenant x", &propagationGaveUp{
+	addOperationError(&diags, action{"connect", "x"}, &propagationGaveUp{
 		last: azureErr("missing_role"), tries: 4, waited: 95 * time.Second, reason: "missing_role",
 	})
 	if len(diags) != 2 {
 		t.Fatalf("want the give-up note and the cause, got %v", diags)
 	}
-	if !strings.Contains(diags[0].Detail(), "retried 4 times over 1m35s") || !strings.Contains(diags[0].Detail(), "azure_propagation_timeout") {
+	if !strings.Contains(diags[0].Detail(), "still answered missing_role after 4 tries over 1m35s") || !strings.Contains(diags[0].Detail(), "azure_propagation_timeout") {
 		t.Errorf("give-up note: %s", diags[0].Detail())
 	}
 	if !strings.Contains(diags[1].Detail(), "Reader (role definition acdd72a7-3385-48ef-bd42-f606fba81ae7)") ||
@@ -95,7 +107,7 @@ func TestAddOperationError(t *testing.T) {
 	}
 
 	diags = nil
-	addAPIError(&diags, "connect Azure tenant x", &client.APIError{StatusCode: 400, Code: client.CodeValidationFailed, RequestID: "r2",
+	addAPIError(&diags, action{"connect", "x"}, &client.APIError{StatusCode: 400, Code: client.CodeValidationFailed, RequestID: "r2",
 		Details: []client.ErrorDetail{{Field: "name", Reason: "blank", Message: "must not be blank"}, {Field: "page", Reason: "x"}}})
 	if len(diags) != 2 {
 		t.Fatalf("one diagnostic a detail, got %v", diags)

@@ -5,21 +5,17 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"os"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -31,19 +27,20 @@ import (
 	"github.com/segura/terraform-provider-segura/internal/validators"
 )
 
-// preflightTransport replaces the pre-flight's HTTP transport; nil in production. Tests set
-// it to trust the certificate of their local Entra ID.
-var preflightTransport policy.Transporter
-
 var _ provider.Provider = &seguraProvider{}
 
 // New returns the provider factory for providerserver.Serve.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &seguraProvider{version: version} }
+	return func() provider.Provider { return &seguraProvider{version: version, clock: clockwork.NewRealClock()} }
 }
 
 type seguraProvider struct {
 	version string
+	// clock is the time the provider waits on; tests give a fake one.
+	clock clockwork.Clock
+	// preflightTransport replaces the pre-flight's HTTP transport; nil in production. Tests
+	// give one that trusts their local Entra ID's certificate.
+	preflightTransport policy.Transporter
 }
 
 type providerModel struct {
@@ -59,21 +56,6 @@ type providerModel struct {
 	AzureAuthorityHost      types.String `tfsdk:"azure_authority_host"`
 	AzurePropagationTimeout types.String `tfsdk:"azure_propagation_timeout"`
 }
-
-// Environment variables the settings fall back to.
-const (
-	envURL            = "SEGURA_URL"
-	envClientID       = "SEGURA_CLIENT_ID"
-	envClientSecret   = "SEGURA_CLIENT_SECRET"
-	envTokenURL       = "SEGURA_TOKEN_URL"
-	envRequestTimeout = "SEGURA_REQUEST_TIMEOUT"
-	envMaxRetries     = "SEGURA_MAX_RETRIES"
-
-	envAzurePreflight          = "SEGURA_AZURE_PREFLIGHT"
-	envAzureEnvironment        = "SEGURA_AZURE_ENVIRONMENT"
-	envAzureAuthorityHost      = "AZURE_AUTHORITY_HOST"
-	envAzurePropagationTimeout = "SEGURA_AZURE_PROPAGATION_TIMEOUT"
-)
 
 // DefaultPropagationTimeout is how long Entra ID propagation errors are retried by default.
 const DefaultPropagationTimeout = 3 * time.Minute
@@ -93,7 +75,7 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "Base URL of the Segura Cloud Entitlements API, such as `https://acme.segura.security`. " +
 					"Falls back to `SEGURA_URL`.",
 				Optional:   true,
-				Validators: []validator.String{validators.HTTPURL()},
+				Validators: []validator.String{validators.Check("an absolute http or https URL", client.CheckURL)},
 			},
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "OAuth 2.0 client ID of the service account. Falls back to `SEGURA_CLIENT_ID`.",
@@ -108,7 +90,7 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "Token endpoint of the client credentials grant. Defaults to `<url>/oauth2/token`. " +
 					"Falls back to `SEGURA_TOKEN_URL`.",
 				Optional:   true,
-				Validators: []validator.String{validators.HTTPURL()},
+				Validators: []validator.String{validators.Check("an absolute http or https URL", client.CheckURL)},
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: "Longest wait for one HTTP attempt, as a Go duration such as `30s` or `2m`. " +
@@ -121,7 +103,7 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"exponential backoff and `Retry-After` honoured; `0` turns retries off. Defaults to `5`. " +
 					"Falls back to `SEGURA_MAX_RETRIES`.",
 				Optional:   true,
-				Validators: []validator.Int64{int64validator.Between(0, 50)},
+				Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
 			},
 			"azure_preflight": schema.BoolAttribute{
 				MarkdownDescription: "Before a tenant is connected, or its secret, application or mode changes, sign in to " +
@@ -135,13 +117,13 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "Azure cloud of the tenants: `public` (default), `usgovernment` or `china`. " +
 					"Falls back to `SEGURA_AZURE_ENVIRONMENT`.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOf(azureEnvironments()...)},
+				Validators: []validator.String{stringvalidator.OneOf(azure.EnvironmentNames()...)},
 			},
 			"azure_authority_host": schema.StringAttribute{
 				MarkdownDescription: "Microsoft Entra ID host of the pre-flight sign-in, overriding the one of " +
 					"`azure_environment`, such as `https://login.microsoftonline.com/`. Falls back to `AZURE_AUTHORITY_HOST`.",
 				Optional:   true,
-				Validators: []validator.String{validators.HTTPURL()},
+				Validators: []validator.String{validators.Check("an https URL", azure.CheckAuthorityHost)},
 			},
 			"azure_propagation_timeout": schema.StringAttribute{
 				MarkdownDescription: "How long to keep retrying when Entra ID has not yet propagated a new secret, " +
@@ -155,18 +137,10 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 	}
 }
 
-func azureEnvironments() []string {
-	names := make([]string, 0, len(azure.Environments))
-	for name := range azure.Environments {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // providerData is handed to resources and data sources. The client is built on first use,
 // so that a configuration that needs no API call needs no credentials.
 type providerData struct {
+	clock    clockwork.Clock
 	cfg      client.Config
 	problems []settingProblem
 	// preflight is nil when azure_preflight is off.
@@ -178,9 +152,18 @@ type providerData struct {
 	err    error
 }
 
-type settingProblem struct {
-	attr, env string
-	unknown   bool
+// providerDataOf is what Configure handed to resources and data sources: nil before the
+// provider is configured, and an error for anything else than a *providerData.
+func providerDataOf(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	d, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
+	}
+	return d
 }
 
 // apiClient returns the client, or adds a diagnostic naming each setting that is missing.
@@ -192,15 +175,7 @@ func (d *providerData) apiClient(diags *diag.Diagnostics) *client.Client {
 	}
 	if len(d.problems) > 0 {
 		for _, p := range d.problems {
-			if p.unknown {
-				diags.AddError("Provider setting "+p.attr+" is not known yet",
-					fmt.Sprintf("The provider setting %q depends on a value that is known only after apply, and this operation "+
-						"needs the API now. Set it to a value known at plan time, or set the %s environment variable.", p.attr, p.env))
-			} else {
-				diags.AddError("Provider setting "+p.attr+" is missing",
-					fmt.Sprintf("This operation calls the Segura API and needs %q. Set it in the provider \"segura\" block "+
-						"or in the %s environment variable.", p.attr, p.env))
-			}
+			p.report(diags)
 		}
 		return nil
 	}
@@ -218,124 +193,39 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{}
-	str := func(v types.String, attr, env string, required bool) string {
-		if v.IsUnknown() {
-			data.problems = append(data.problems, settingProblem{attr: attr, env: env, unknown: true})
-			return ""
-		}
-		s := v.ValueString()
-		if v.IsNull() {
-			s = os.Getenv(env)
-		}
-		if s == "" && required {
-			data.problems = append(data.problems, settingProblem{attr: attr, env: env})
-		}
-		return s
+	r := settingsReader{diags: &resp.Diagnostics}
+	cfg := client.Config{
+		URL:            r.apiURL(m.URL, settingURL, true),
+		ClientID:       r.apiString(m.ClientID, settingClientID, true),
+		ClientSecret:   r.apiString(m.ClientSecret, settingClientSecret, true),
+		TokenURL:       r.apiURL(m.TokenURL, settingTokenURL, false),
+		RequestTimeout: r.duration(r.apiString(m.RequestTimeout, settingRequestTimeout, false), settingRequestTimeout, false, client.DefaultRequestTimeout),
+		MaxRetries:     r.maxRetries(m.MaxRetries),
+		Clock:          p.clock,
 	}
-	baseURL := str(m.URL, "url", envURL, true)
-	clientID := str(m.ClientID, "client_id", envClientID, true)
-	clientSecret := str(m.ClientSecret, "client_secret", envClientSecret, true)
-	tokenURL := str(m.TokenURL, "token_url", envTokenURL, false)
-	// The pre-flight's settings: an unknown one falls back to its environment variable, since
-	// the pre-flight is advisory and must not block the API.
-	preflightSetting := func(v types.String, env string) string {
-		if v.IsNull() || v.IsUnknown() {
-			return os.Getenv(env)
-		}
-		return v.ValueString()
+	preflight := r.boolean(m.AzurePreflight, settingAzurePreflight, true)
+	environment := r.preflightString(m.AzureEnvironment, settingAzureEnvironment)
+	if environment != "" && !azure.IsEnvironment(environment) {
+		r.invalid(settingAzureEnvironment, environment, "is not one of "+strings.Join(azure.EnvironmentNames(), ", "))
 	}
-
-	for _, u := range []struct{ attr, env, value string }{{"url", envURL, baseURL}, {"token_url", envTokenURL, tokenURL}} {
-		if u.value == "" {
-			continue
-		}
-		if parsed, err := url.Parse(u.value); err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
-			resp.Diagnostics.AddAttributeError(path.Root(u.attr), "Invalid "+u.attr,
-				fmt.Sprintf("%q (from the configuration or %s) is not an http or https URL.", u.value, u.env))
-		}
-	}
-
-	timeout := client.DefaultRequestTimeout
-	if s := str(m.RequestTimeout, "request_timeout", envRequestTimeout, false); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
-				fmt.Sprintf("%q (from the configuration or %s) is not a positive duration such as 30s or 2m.", s, envRequestTimeout))
-		}
-		timeout = d
-	}
-	retries := int64(client.DefaultMaxRetries)
-	switch {
-	case !m.MaxRetries.IsNull() && !m.MaxRetries.IsUnknown():
-		retries = m.MaxRetries.ValueInt64()
-	case os.Getenv(envMaxRetries) != "":
-		n, err := strconv.ParseInt(os.Getenv(envMaxRetries), 10, 64)
-		if err != nil || n < 0 || n > 50 {
-			resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Invalid max_retries",
-				fmt.Sprintf("%s=%q is not a whole number from 0 to 50.", envMaxRetries, os.Getenv(envMaxRetries)))
-		}
-		retries = n
-	}
-	if retries == 0 {
-		retries = -1 // the client reads 0 as "default"
-	}
-
-	preflight := true
-	switch {
-	case !m.AzurePreflight.IsNull() && !m.AzurePreflight.IsUnknown():
-		preflight = m.AzurePreflight.ValueBool()
-	case os.Getenv(envAzurePreflight) != "":
-		b, err := strconv.ParseBool(os.Getenv(envAzurePreflight))
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("azure_preflight"), "Invalid azure_preflight",
-				fmt.Sprintf("%s=%q is not true or false.", envAzurePreflight, os.Getenv(envAzurePreflight)))
-		}
-		preflight = b
-	}
-	environment := preflightSetting(m.AzureEnvironment, envAzureEnvironment)
-	if environment == "" {
-		environment = "public"
-	}
-	if _, ok := azure.Environments[environment]; !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("azure_environment"), "Invalid azure_environment",
-			fmt.Sprintf("%q (from the configuration or %s) is not one of %s.", environment, envAzureEnvironment,
-				strings.Join(azureEnvironments(), ", ")))
-	}
-	authority := preflightSetting(m.AzureAuthorityHost, envAzureAuthorityHost)
+	authority := r.preflightString(m.AzureAuthorityHost, settingAzureAuthorityHost)
 	if authority != "" {
-		if u, err := url.Parse(authority); err != nil || u.Scheme != "https" || u.Host == "" {
-			resp.Diagnostics.AddAttributeError(path.Root("azure_authority_host"), "Invalid azure_authority_host",
-				fmt.Sprintf("%q (from the configuration or %s) is not an https URL; Entra ID is only served over https.",
-					authority, envAzureAuthorityHost))
-		}
+		r.check(settingAzureAuthorityHost, authority, azure.CheckAuthorityHost)
 	}
-	propagation := DefaultPropagationTimeout
-	if s := preflightSetting(m.AzurePropagationTimeout, envAzurePropagationTimeout); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("azure_propagation_timeout"), "Invalid azure_propagation_timeout",
-				fmt.Sprintf("%q (from the configuration or %s) is not a duration such as 3m, or 0s to turn retries off.",
-					s, envAzurePropagationTimeout))
-		}
-		propagation = d
-	}
+	propagation := r.duration(r.preflightString(m.AzurePropagationTimeout, settingAzurePropagationTimeout),
+		settingAzurePropagationTimeout, true, DefaultPropagationTimeout)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	ua := "terraform-provider-segura/" + p.version
+	cfg.UserAgent = "terraform-provider-segura/" + p.version
 	if req.TerraformVersion != "" {
-		ua += " terraform/" + req.TerraformVersion
+		cfg.UserAgent += " terraform/" + req.TerraformVersion
 	}
-	data.cfg = client.Config{
-		URL: baseURL, ClientID: clientID, ClientSecret: clientSecret, TokenURL: tokenURL,
-		RequestTimeout: timeout, MaxRetries: int(retries), UserAgent: ua,
-		Logger: tflogLogger{secrets: []string{clientSecret}},
-	}
-	data.propagation = propagation
+	cfg.Logger = tflogLogger{secrets: []string{cfg.ClientSecret}}
+	data := &providerData{clock: p.clock, cfg: cfg, problems: r.problems, propagation: propagation}
 	if preflight {
-		data.preflight = &azure.Preflight{Environment: environment, AuthorityHost: authority, Transport: preflightTransport}
+		data.preflight = &azure.Preflight{Environment: environment, AuthorityHost: authority, Transport: p.preflightTransport}
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data

@@ -9,25 +9,53 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
 )
 
-var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
-	"segura": providerserver.NewProtocol6WithError(New("test")()),
+// trustedTransport trusts the certificate of every httptest TLS server, and so the Entra ID of
+// every emulator the tests start.
+var trustedTransport *http.Client
+
+// providers is the provider of a test, waiting on clock.
+func providers(clock clockwork.Clock) map[string]func() (tfprotov6.ProviderServer, error) {
+	p := &seguraProvider{version: "test", clock: clock, preflightTransport: trustedTransport}
+	return map[string]func() (tfprotov6.ProviderServer, error){"segura": providerserver.NewProtocol6WithError(p)}
 }
+
+// skipClock is a fake clock on which every wait ends at once and moves the time on by its
+// length. The provider's propagation waits then take no real time, and an emulator that shares
+// the clock sees the time that they stand for: a secret valid "after 4 seconds" is refused
+// until the provider has waited 4 seconds of this clock, however fast or slow the machine.
+type skipClock struct{ *clockwork.FakeClock }
+
+func newSkipClock() skipClock { return skipClock{clockwork.NewFakeClockAt(time.Now())} }
+
+func (c skipClock) After(d time.Duration) <-chan time.Time {
+	c.Advance(d)
+	ch := make(chan time.Time, 1)
+	ch <- c.Now()
+	return ch
+}
+
+func (c skipClock) Sleep(d time.Duration) { c.Advance(d) }
 
 // accEnv is the server an acceptance test runs against: by default an emulator of its own,
 // in this process; the server of SEGURA_URL, SEGURA_CLIENT_ID and SEGURA_CLIENT_SECRET when
 // SEGURA_URL is set.
 type accEnv struct {
-	emu      *emulator.Server // nil against a real server
+	emu *emulator.Server // nil against a real server
+	// clock is the time of the provider and of the emulator: a skipClock against the emulator,
+	// the real clock against a real server.
+	clock    clockwork.Clock
 	url      string
 	entraURL string // the emulator's Entra ID, for the pre-flight
 	id       string
@@ -39,7 +67,7 @@ func TestMain(m *testing.M) {
 	// Every httptest TLS server has the same certificate: trust it for the pre-flight's
 	// sign-in to the emulators' Entra ID.
 	ts := httptest.NewTLSServer(http.NotFoundHandler())
-	preflightTransport = ts.Client()
+	trustedTransport = ts.Client()
 	ts.Close()
 	os.Exit(m.Run())
 }
@@ -50,8 +78,9 @@ func remoteServer() bool { return os.Getenv("SEGURA_URL") != "" }
 func newAccEnv(t *testing.T) *accEnv {
 	t.Helper()
 	if remoteServer() {
-		e := &accEnv{url: os.Getenv("SEGURA_URL"), id: os.Getenv("SEGURA_CLIENT_ID"), secret: os.Getenv("SEGURA_CLIENT_SECRET")}
-		e.api = newTestClient(t, e.url, e.id, e.secret)
+		e := &accEnv{url: os.Getenv("SEGURA_URL"), id: os.Getenv("SEGURA_CLIENT_ID"), secret: os.Getenv("SEGURA_CLIENT_SECRET"),
+			clock: clockwork.NewRealClock()}
+		e.api = newTestClient(t, e.url, e.id, e.secret, e.clock)
 		return e
 	}
 	return newEmulatorEnv(t, emulator.Options{}, "")
@@ -65,6 +94,8 @@ func newEmulatorEnv(t *testing.T, opts emulator.Options, why string) *accEnv {
 	if remoteServer() {
 		t.Skipf("skipped against SEGURA_URL: this test needs the emulator because %s", why)
 	}
+	clock := newSkipClock()
+	opts.Clock = clock
 	emu, err := emulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -73,20 +104,25 @@ func newEmulatorEnv(t *testing.T, opts emulator.Options, why string) *accEnv {
 	t.Cleanup(ts.Close)
 	entra := httptest.NewTLSServer(emu.EntraHandler())
 	t.Cleanup(entra.Close)
-	e := &accEnv{emu: emu, url: ts.URL, entraURL: entra.URL + "/", id: emulator.DemoClientID, secret: emulator.DemoClientSecret}
+	e := &accEnv{emu: emu, clock: clock, url: ts.URL, entraURL: entra.URL + "/", id: emulator.DemoClientID, secret: emulator.DemoClientSecret}
 	if opts.ClientID != "" {
 		e.id = opts.ClientID
 	}
 	if opts.ClientSecret != "" {
 		e.secret = opts.ClientSecret
 	}
-	e.api = newTestClient(t, e.url, e.id, e.secret)
+	e.api = newTestClient(t, e.url, e.id, e.secret, e.clock)
 	return e
 }
 
-func newTestClient(t *testing.T, url, id, secret string) *client.Client {
+// providers is the provider of a test against e, on e's clock.
+func (e *accEnv) providers() map[string]func() (tfprotov6.ProviderServer, error) {
+	return providers(e.clock)
+}
+
+func newTestClient(t *testing.T, url, id, secret string, clock clockwork.Clock) *client.Client {
 	t.Helper()
-	c, err := client.New(client.Config{URL: url, ClientID: id, ClientSecret: secret})
+	c, err := client.New(client.Config{URL: url, ClientID: id, ClientSecret: secret, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,8 @@ package validators
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -120,30 +120,35 @@ func Tag(maxLen int) validator.String {
 	}
 }
 
-// HTTPURL accepts an absolute http or https URL.
-func HTTPURL() validator.String {
+// Check accepts what check accepts; check explains what is wrong with a text that completes
+// "<value> ...", such as client.CheckURL does. The same function then checks values that come
+// from the environment, so a setting has one rule.
+func Check(description string, check func(string) error) validator.String {
 	return stringCheck{
-		description: "an absolute http or https URL",
+		description: description,
 		check: func(s string) string {
-			u, err := url.Parse(s)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return fmt.Sprintf("%q is not an absolute http or https URL such as https://acme.segura.security.", s)
+			if err := check(s); err != nil {
+				return fmt.Sprintf("%q %v.", s, err)
 			}
 			return ""
 		},
 	}
 }
 
+// ParseDuration reads a Go duration such as 30s or 5m: positive, or also zero when allowZero.
+// It is the rule of Duration, for values that come from the environment.
+func ParseDuration(s string, allowZero bool) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 || (d == 0 && !allowZero) {
+		return 0, errors.New("is not a valid duration here; use a number with a unit, such as 30s, 5m or 1h")
+	}
+	return d, nil
+}
+
 // Duration accepts a Go duration such as 30s or 5m: positive, or also zero when allowZero.
 func Duration(allowZero bool) validator.String {
-	return stringCheck{
-		description: "a duration such as 30s or 5m",
-		check: func(s string) string {
-			d, err := time.ParseDuration(s)
-			if err != nil || d < 0 || (d == 0 && !allowZero) {
-				return fmt.Sprintf("%q is not a valid duration here; use a number with a unit, such as 30s, 5m or 1h.", s)
-			}
-			return ""
-		},
-	}
+	return Check("a duration such as 30s or 5m", func(s string) error {
+		_, err := ParseDuration(s, allowZero)
+		return err
+	})
 }

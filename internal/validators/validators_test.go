@@ -2,6 +2,8 @@ package validators
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,6 +20,13 @@ func check(v validator.String, value string) string {
 	}
 	d := resp.Diagnostics.Errors()[0]
 	return d.Summary() + ": " + d.Detail()
+}
+
+func isEven(s string) error {
+	if n, err := strconv.Atoi(s); err != nil || n%2 != 0 {
+		return errors.New("is odd")
+	}
+	return nil
 }
 
 func TestValidators(t *testing.T) {
@@ -41,8 +50,8 @@ func TestValidators(t *testing.T) {
 		{"length empty", Length(3), "", "empty"},
 		{"tag space", Tag(64), "prod ", "starts or ends with a space"},
 		{"tag ok", Tag(64), "cost-centre:42", ""},
-		{"url ok", HTTPURL(), "https://acme.segura.security", ""},
-		{"url relative", HTTPURL(), "acme.segura.security", "not an absolute"},
+		{"check ok", Check("even", isEven), "42", ""},
+		{"check refused", Check("even", isEven), "41", `"41" is odd.`},
 		{"duration ok", Duration(false), "90s", ""},
 		{"duration zero refused", Duration(false), "0s", "not a valid duration"},
 		{"duration zero allowed", Duration(true), "0s", ""},
