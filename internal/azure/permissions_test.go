@@ -1,76 +1,59 @@
 package azure
 
 import (
-	"bufio"
-	"os"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/segura/terraform-provider-segura/internal/azure/azuretest"
 )
 
 // TestTable_matchesReference compares the Go table with the verified reference, row by row,
 // in both directions, so that a typo in a GUID or a mode fails here.
 func TestTable_matchesReference(t *testing.T) {
-	f, err := os.Open("testdata/azure-permissions.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-
 	seenPerms, seenRoles := 0, 0
-	sc := bufio.NewScanner(f)
-	sc.Scan() // header
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) != 4 {
-			t.Fatalf("malformed reference row %q", sc.Text())
-		}
-		kind, name, guid, neededBy := cols[0], cols[1], cols[2], strings.Split(cols[3], ",")
-		switch kind {
+	for _, row := range azuretest.Rows() {
+		switch row.Kind {
 		case "graph_app_role":
 			seenPerms++
-			p, ok := PermissionByName(name)
+			p, ok := PermissionByName(row.Name)
 			if !ok {
-				t.Errorf("permission %s is missing from the table", name)
+				t.Errorf("permission %s is missing from the table", row.Name)
 				continue
 			}
-			if p.ID != guid {
-				t.Errorf("permission %s: table has ID %s, reference %s", name, p.ID, guid)
+			if p.ID != row.ID {
+				t.Errorf("permission %s: table has ID %s, reference %s", row.Name, p.ID, row.ID)
 			}
 			for _, mode := range Modes {
-				want := slices.Contains(neededBy, mode)
-				got := slices.ContainsFunc(RequiredPermissions(mode), func(q Permission) bool { return q.Name == name })
+				want := slices.Contains(row.NeededBy, mode)
+				got := slices.ContainsFunc(RequiredPermissions(mode), func(q Permission) bool { return q.Name == row.Name })
 				if got != want {
-					t.Errorf("permission %s for mode %s: table says %v, reference %v", name, mode, got, want)
+					t.Errorf("permission %s for mode %s: table says %v, reference %v", row.Name, mode, got, want)
 				}
 			}
 		case "azure_role":
 			seenRoles++
-			r, ok := RoleByName(name)
+			r, ok := RoleByName(row.Name)
 			if !ok {
-				t.Errorf("role %s is missing from the table", name)
+				t.Errorf("role %s is missing from the table", row.Name)
 				continue
 			}
-			if r.ID != guid {
-				t.Errorf("role %s: table has ID %s, reference %s", name, r.ID, guid)
+			if r.ID != row.ID {
+				t.Errorf("role %s: table has ID %s, reference %s", row.Name, r.ID, row.ID)
 			}
 			for _, mode := range Modes {
-				want := slices.Contains(neededBy, mode)
-				got := slices.ContainsFunc(RequiredRoles(mode), func(q Role) bool { return q.Name == name })
+				want := slices.Contains(row.NeededBy, mode)
+				got := slices.ContainsFunc(RequiredRoles(mode), func(q Role) bool { return q.Name == row.Name })
 				if got != want {
-					t.Errorf("role %s for mode %s: table says %v, reference %v", name, mode, got, want)
+					t.Errorf("role %s for mode %s: table says %v, reference %v", row.Name, mode, got, want)
 				}
 			}
 		case "app_id":
-			if name == "Microsoft Graph" && guid != GraphAppID {
-				t.Errorf("GraphAppID is %s, reference %s", GraphAppID, guid)
+			if row.Name == "Microsoft Graph" && row.ID != GraphAppID {
+				t.Errorf("GraphAppID is %s, reference %s", GraphAppID, row.ID)
 			}
 		default:
-			t.Errorf("unknown kind %q in reference", kind)
+			t.Errorf("unknown kind %q in reference", row.Kind)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	if seenPerms != len(graphPermissions) || seenRoles != len(azureRoles) {
 		t.Errorf("reference has %d permissions and %d roles, table %d and %d",

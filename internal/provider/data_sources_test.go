@@ -15,6 +15,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
+	"github.com/segura/terraform-provider-segura/internal/azure/azuretest"
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
 )
@@ -133,22 +134,26 @@ func minID(ts []client.AzureTenant) string {
 // a url.
 func TestAccAzureRequiredPermissionsDataSource(t *testing.T) {
 	const ds = "data.segura_azure_required_permissions.test"
+	// The expectation comes from the verified reference table, not from package azure, whose
+	// table the data source serves.
 	checks := func(mode string) []statecheck.StateCheck {
-		var perms []knownvalue.Check
-		ids := map[string]knownvalue.Check{}
-		for _, p := range azure.RequiredPermissions(mode) {
-			perms = append(perms, knownvalue.ObjectExact(map[string]knownvalue.Check{
-				"name": knownvalue.StringExact(p.Name), "id": knownvalue.StringExact(p.ID)}))
-			ids[p.Name] = knownvalue.StringExact(p.ID)
+		namedIDs := func(kind string) ([]knownvalue.Check, map[string]knownvalue.Check) {
+			var list []knownvalue.Check
+			byName := map[string]knownvalue.Check{}
+			for _, r := range azuretest.For(kind, mode) {
+				list = append(list, knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"name": knownvalue.StringExact(r.Name), "id": knownvalue.StringExact(r.ID)}))
+				byName[r.Name] = knownvalue.StringExact(r.ID)
+			}
+			return list, byName
 		}
+		perms, ids := namedIDs("graph_app_role")
+		roles, _ := namedIDs("azure_role")
 		return []statecheck.StateCheck{
 			statecheck.ExpectKnownValue(ds, tfjsonpath.New("graph_app_id"), knownvalue.StringExact("00000003-0000-0000-c000-000000000000")),
 			statecheck.ExpectKnownValue(ds, tfjsonpath.New("graph_permissions"), knownvalue.ListExact(perms)),
 			statecheck.ExpectKnownValue(ds, tfjsonpath.New("graph_permission_ids"), knownvalue.MapExact(ids)),
-			statecheck.ExpectKnownValue(ds, tfjsonpath.New("azure_roles"), knownvalue.ListExact([]knownvalue.Check{
-				knownvalue.ObjectExact(map[string]knownvalue.Check{"name": knownvalue.StringExact("Reader"), "id": knownvalue.StringExact("acdd72a7-3385-48ef-bd42-f606fba81ae7")}),
-				knownvalue.ObjectExact(map[string]knownvalue.Check{"name": knownvalue.StringExact("Role Based Access Control Administrator"), "id": knownvalue.StringExact("f58310d9-a9f6-439a-9e8d-f62e7b41a168")}),
-			})),
+			statecheck.ExpectKnownValue(ds, tfjsonpath.New("azure_roles"), knownvalue.ListExact(roles)),
 		}
 	}
 	cfg := func(mode string) string {
