@@ -20,7 +20,7 @@ const GraphAppID = "00000003-0000-0000-c000-000000000000"
 type Permission struct {
 	Name string
 	ID   string // the app role ID
-	// ReadWrite is true when only the read_write mode needs it.
+	// ReadWriteOnly is true when only the read_write mode needs it.
 	ReadWriteOnly bool
 }
 

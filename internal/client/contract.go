@@ -4,7 +4,11 @@ package client
 // struct tags), enumerations and error codes. Adapting to a server that differs from the
 // contract is a change here and nowhere else. openapi.yaml describes the same contract.
 
-import "time"
+import (
+	"time"
+
+	"github.com/segura/terraform-provider-segura/internal/azure"
+)
 
 // Paths, relative to the base URL.
 const (
@@ -17,7 +21,6 @@ const (
 const (
 	headerRequestID      = "X-Request-Id"
 	headerIdempotencyKey = "Idempotency-Key"
-	headerReplayed       = "Idempotent-Replayed"
 	headerRetryAfter     = "Retry-After"
 )
 
@@ -34,14 +37,6 @@ const (
 const (
 	StatusActive   = "active"
 	StatusInactive = "inactive"
-)
-
-// Synchronization states.
-const (
-	SyncPending   = "pending"
-	SyncRunning   = "running"
-	SyncSucceeded = "succeeded"
-	SyncFailed    = "failed"
 )
 
 // Error codes of the API.
@@ -62,13 +57,14 @@ const (
 	CodeInvalidClient = "invalid_client"
 )
 
-// Reasons of azure_connection_failed details.
+// Reasons of azure_connection_failed details. They are the words of package azure, which
+// the pre-flight and the emulator use too, so that the three can never disagree.
 const (
-	ReasonInvalidClientSecret = "invalid_client_secret"
-	ReasonApplicationNotFound = "application_not_found"
-	ReasonTenantNotFound      = "tenant_not_found"
-	ReasonMissingPermissions  = "missing_permissions"
-	ReasonMissingRole         = "missing_role"
+	ReasonInvalidClientSecret = azure.ReasonInvalidClientSecret
+	ReasonApplicationNotFound = azure.ReasonApplicationNotFound
+	ReasonTenantNotFound      = azure.ReasonTenantNotFound
+	ReasonMissingPermissions  = azure.ReasonMissingPermissions
+	ReasonMissingRole         = azure.ReasonMissingRole
 )
 
 // Field names, for matching error details to attributes.
@@ -84,12 +80,10 @@ const (
 
 // Limits of the contract's field rules, shared with plan-time validation.
 const (
-	NameMaxLength        = 128
-	SecretMaxLength      = 1024
-	TagsMax              = 50
-	TagMaxLength         = 64
-	PageSizeMax          = 200
-	IdempotencyKeyMaxLen = 255
+	NameMaxLength   = 128
+	SecretMaxLength = 1024
+	TagsMax         = 50
+	TagMaxLength    = 64
 )
 
 // AzureTenant is a connection of an Azure tenant to Cloud Entitlements. It never holds the

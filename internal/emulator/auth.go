@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -39,7 +40,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			delete(s.tokens, t)
 		}
 	}
-	s.tokens[token] = issuedToken{expires: now.Add(lifetime), admin: admin}
+	s.tokens[token] = issuedToken{clientID: id, expires: now.Add(lifetime), admin: admin}
 	s.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -49,9 +50,18 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// clientIDKey holds, in a request's context, the client ID the request's token was issued to.
+type clientIDKey struct{}
+
+func clientIDOf(r *http.Request) string {
+	id, _ := r.Context().Value(clientIDKey{}).(string)
+	return id
+}
+
 type issuedToken struct {
-	expires time.Time
-	admin   bool // holds the Cloud Entitlements administrator role
+	clientID string
+	expires  time.Time
+	admin    bool // holds the Cloud Entitlements administrator role
 }
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
@@ -78,6 +88,6 @@ func (s *Server) authenticated(next http.HandlerFunc) http.HandlerFunc {
 				"this service account lacks the Cloud Entitlements administrator role")
 			return
 		}
-		next(w, r)
+		next(w, r.WithContext(context.WithValue(r.Context(), clientIDKey{}, it.clientID)))
 	}
 }

@@ -65,20 +65,13 @@ func LoadDirectory(path string) (*Directory, error) {
 	return &d, nil
 }
 
-// signIn is what Entra ID answers to a client-credentials sign-in.
+// signIn is what Entra ID answers to a client-credentials sign-in. Failures are named with
+// the reasons of package azure, the words of the contract.
 type signIn struct {
-	failure string // one of the reasons below, empty on success
+	failure string // an azure.Reason*, empty on success
 	roles   []string
 	app     *DirectoryApplication
 }
-
-const (
-	reasonInvalidClientSecret = "invalid_client_secret"
-	reasonApplicationNotFound = "application_not_found"
-	reasonTenantNotFound      = "tenant_not_found"
-	reasonMissingPermissions  = "missing_permissions"
-	reasonMissingRole         = "missing_role"
-)
 
 // signIn checks the credentials as Entra ID would, elapsed after the emulator started. With
 // no directory (demo mode) every well-formed credential signs in with every permission.
@@ -103,11 +96,11 @@ func (d *Directory) signIn(tenantID, appID, secret string, elapsed time.Duration
 					return signIn{roles: a.GraphPermissions, app: &t.Applications[i]}
 				}
 			}
-			return signIn{failure: reasonInvalidClientSecret}
+			return signIn{failure: azure.ReasonInvalidClientSecret}
 		}
-		return signIn{failure: reasonApplicationNotFound}
+		return signIn{failure: azure.ReasonApplicationNotFound}
 	}
-	return signIn{failure: reasonTenantNotFound}
+	return signIn{failure: azure.ReasonTenantNotFound}
 }
 
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
@@ -117,13 +110,13 @@ func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
 func (d *Directory) verify(tenantID, appID, secret, mode string, elapsed time.Duration) []detail {
 	si := d.signIn(tenantID, appID, secret, elapsed)
 	switch si.failure {
-	case reasonInvalidClientSecret:
+	case azure.ReasonInvalidClientSecret:
 		return []detail{{Field: "secret_value", Reason: si.failure,
 			Message: "AADSTS7000215: Invalid client secret provided: the secret is wrong, expired, or not yet propagated"}}
-	case reasonApplicationNotFound:
+	case azure.ReasonApplicationNotFound:
 		return []detail{{Field: "application_id", Reason: si.failure,
 			Message: "AADSTS700016: Application with identifier " + appID + " was not found in the directory " + tenantID}}
-	case reasonTenantNotFound:
+	case azure.ReasonTenantNotFound:
 		return []detail{{Field: "tenant_id", Reason: si.failure,
 			Message: "AADSTS90002: Tenant " + tenantID + " not found"}}
 	}
@@ -143,7 +136,7 @@ func (d *Directory) verifyStored(tenantID, appID, mode string, elapsed time.Dura
 			}
 		}
 	}
-	return []detail{{Field: "application_id", Reason: reasonApplicationNotFound,
+	return []detail{{Field: "application_id", Reason: azure.ReasonApplicationNotFound,
 		Message: "AADSTS700016: Application with identifier " + appID + " was not found in the directory " + tenantID}}
 }
 
@@ -151,12 +144,12 @@ func (d *Directory) verifyStored(tenantID, appID, mode string, elapsed time.Dura
 func grants(mode string, roles []string, app *DirectoryApplication) []detail {
 	var out []detail
 	if missing := azure.MissingPermissions(mode, roles); len(missing) > 0 {
-		out = append(out, detail{Field: "application_id", Reason: reasonMissingPermissions,
+		out = append(out, detail{Field: "application_id", Reason: azure.ReasonMissingPermissions,
 			Message: "admin consent is missing for Microsoft Graph application permissions", Missing: missing})
 	}
 	if app != nil {
 		if missing := azure.MissingRoles(mode, app.AzureRoles); len(missing) > 0 {
-			out = append(out, detail{Field: "application_id", Reason: reasonMissingRole,
+			out = append(out, detail{Field: "application_id", Reason: azure.ReasonMissingRole,
 				Message: "the application's service principal lacks Azure roles", Missing: missing})
 		}
 	}

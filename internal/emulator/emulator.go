@@ -66,7 +66,7 @@ type Server struct {
 	mu          sync.Mutex
 	tenants     map[string]*tenantRecord // by lowercase tenant ID
 	tokens      map[string]issuedToken   // by access token
-	idempotency map[string]*idemEntry    // by client ID and key
+	idempotency map[string]*idemEntry    // by the caller's client ID and the key
 	controls    controls
 
 	mux *http.ServeMux

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/segura/terraform-provider-segura/internal/azure"
 )
 
 // EntraHandler serves an Entra ID compatible token service from the directory: OIDC discovery
@@ -71,14 +73,14 @@ func (s *Server) handleEntraToken(w http.ResponseWriter, r *http.Request) {
 	}
 	si := s.opts.Directory.signIn(tenant, appID, secret, s.now().Sub(s.started))
 	switch si.failure {
-	case reasonTenantNotFound:
+	case azure.ReasonTenantNotFound:
 		s.writeAADError(w, http.StatusBadRequest, "invalid_request", 90002, "Tenant '"+tenant+"' not found.")
 		return
-	case reasonApplicationNotFound:
+	case azure.ReasonApplicationNotFound:
 		s.writeAADError(w, http.StatusBadRequest, "unauthorized_client", 700016,
 			"Application with identifier '"+appID+"' was not found in the directory '"+tenant+"'.")
 		return
-	case reasonInvalidClientSecret:
+	case azure.ReasonInvalidClientSecret:
 		s.writeAADError(w, http.StatusUnauthorized, "invalid_client", 7000215,
 			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '"+appID+"'.")
 		return

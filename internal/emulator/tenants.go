@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -21,7 +19,6 @@ const (
 
 	pageSizeDefault = 50
 	pageSizeMax     = 200
-	idempotencyTTL  = 24 * time.Hour
 )
 
 // tenantRecord is a stored connection. The secret is kept only as a salted HMAC, enough to
@@ -186,88 +183,6 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	return body, true
 }
 
-type idemEntry struct {
-	bodyHash [32]byte
-	done     bool
-	status   int
-	body     []byte
-	expires  time.Time
-}
-
-func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
-	if !ok {
-		return
-	}
-	key := r.Header.Get("Idempotency-Key")
-	if key == "" {
-		s.create(w, body)
-		return
-	}
-	if len(key) > 255 {
-		writeError(w, http.StatusBadRequest, codeValidationFailed, "Idempotency-Key is too long",
-			detail{Field: "Idempotency-Key", Reason: "too_long", Message: "must be 1 to 255 characters"})
-		return
-	}
-	scoped := s.opts.ClientID + "\x00" + key
-	sum := sha256.Sum256(body)
-
-	s.mu.Lock()
-	now := s.now()
-	e := s.idempotency[scoped]
-	if e != nil && now.After(e.expires) {
-		e = nil
-	}
-	switch {
-	case e != nil && e.bodyHash != sum:
-		s.mu.Unlock()
-		writeError(w, http.StatusUnprocessableEntity, codeIdempotencyKeyReused,
-			"this Idempotency-Key was used with another request body")
-		return
-	case e != nil && !e.done:
-		s.mu.Unlock()
-		writeError(w, http.StatusConflict, codeIdempotencyKeyInUse,
-			"a request with this Idempotency-Key is still in progress; retry later")
-		return
-	case e != nil:
-		status, replay := e.status, e.body
-		s.mu.Unlock()
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = w.Write(replay)
-		return
-	}
-	entry := &idemEntry{bodyHash: sum, expires: now.Add(idempotencyTTL)}
-	s.idempotency[scoped] = entry
-	s.mu.Unlock()
-
-	s.pause(r)
-	rec := &recorder{header: w.Header()}
-	s.create(rec, body)
-
-	s.mu.Lock()
-	if rec.status >= 500 {
-		delete(s.idempotency, scoped) // a server fault is not an answer to replay
-	} else {
-		entry.done, entry.status, entry.body = true, rec.status, rec.buf.Bytes()
-	}
-	s.mu.Unlock()
-	w.WriteHeader(rec.status)
-	_, _ = w.Write(rec.buf.Bytes())
-}
-
-// recorder keeps an answer so that it can be stored for replay; it shares the headers.
-type recorder struct {
-	header http.Header
-	status int
-	buf    bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) WriteHeader(status int)      { r.status = status }
-func (r *recorder) Write(b []byte) (int, error) { return r.buf.Write(b) }
-
 func (s *Server) create(w http.ResponseWriter, body []byte) {
 	in, details := decodeInput(body)
 	if details == nil {
@@ -302,9 +217,7 @@ func (s *Server) create(w http.ResponseWriter, body []byte) {
 		return
 	}
 	if s.secretOwner(*in.SecretValue, id) != nil {
-		writeError(w, http.StatusConflict, codeSecretInUse,
-			"this client secret already belongs to another connected tenant",
-			detail{Field: "secret_value", Reason: "in_use", Message: "is used by another connected tenant"})
+		writeSecretInUse(w)
 		return
 	}
 	if fails := s.opts.Directory.verify(id, appID, *in.SecretValue, *in.IntegrationMode, s.now().Sub(s.started)); len(fails) > 0 {
@@ -347,6 +260,11 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
+func writeSecretInUse(w http.ResponseWriter) {
+	writeError(w, http.StatusConflict, codeSecretInUse, "this client secret already belongs to another connected tenant",
+		detail{Field: "secret_value", Reason: "in_use", Message: "is used by another connected tenant"})
+}
+
 func writeNotFound(w http.ResponseWriter, id string) {
 	writeError(w, http.StatusNotFound, codeNotFound, "no connection for Azure tenant "+id)
 }
@@ -368,19 +286,57 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		writeNotFound(w, id)
 		return
 	}
-	if in.TenantID != nil && !strings.EqualFold(*in.TenantID, id) {
-		details = append(details, detail{Field: "tenant_id", Reason: "immutable",
-			Message: "cannot change; delete this connection and create another"})
-	}
-	appChanges := in.ApplicationID != nil && !strings.EqualFold(*in.ApplicationID, t.ApplicationID)
-	if appChanges && in.SecretValue == nil {
-		details = append(details, detail{Field: "secret_value", Reason: "required",
-			Message: "is required when application_id changes"})
-	}
-	if len(details) > 0 {
+	if details = append(details, updateRules(in, t)...); len(details) > 0 {
 		writeValidation(w, details)
 		return
 	}
+	if in.SecretValue != nil && s.secretOwner(*in.SecretValue, id) != nil {
+		writeSecretInUse(w)
+		return
+	}
+	next := t.updated(in)
+	credentialsChange := next.ApplicationID != t.ApplicationID || next.IntegrationMode != t.IntegrationMode ||
+		(in.SecretValue != nil && !t.secretIs(*in.SecretValue))
+	if credentialsChange {
+		if fails := s.verifyUpdate(&next, in.SecretValue); len(fails) > 0 {
+			writeError(w, http.StatusUnprocessableEntity, codeAzureConnectionFailed, "Azure rejected the connection", fails...)
+			return
+		}
+		if in.SecretValue != nil {
+			next.setSecret(*in.SecretValue)
+		}
+	}
+	now := s.now()
+	s.resynchronize(t, &next, credentialsChange, now)
+	if !sameRecord(&next, t) {
+		next.UpdatedAt = now
+	}
+	s.tenants[id] = &next
+	if err := s.saveLocked(); err != nil {
+		s.tenants[id] = t
+		writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, s.view(&next))
+}
+
+// updateRules are the PATCH rules that depend on the stored connection: tenant_id cannot
+// change, and a new application needs its secret.
+func updateRules(in tenantInput, t *tenantRecord) []detail {
+	var details []detail
+	if in.TenantID != nil && !strings.EqualFold(*in.TenantID, t.TenantID) {
+		details = append(details, detail{Field: "tenant_id", Reason: "immutable",
+			Message: "cannot change; delete this connection and create another"})
+	}
+	if in.ApplicationID != nil && !strings.EqualFold(*in.ApplicationID, t.ApplicationID) && in.SecretValue == nil {
+		details = append(details, detail{Field: "secret_value", Reason: "required",
+			Message: "is required when application_id changes"})
+	}
+	return details
+}
+
+// updated is t with the fields of in that are present; the secret is set apart, once verified.
+func (t *tenantRecord) updated(in tenantInput) tenantRecord {
 	next := *t
 	if in.Name != nil {
 		next.Name = *in.Name
@@ -397,51 +353,30 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 	if in.Status != nil {
 		next.Status = *in.Status
 	}
-	secretChanges := in.SecretValue != nil && !t.secretIs(*in.SecretValue)
-	modeChanges := next.IntegrationMode != t.IntegrationMode
-	if in.SecretValue != nil && s.secretOwner(*in.SecretValue, id) != nil {
-		writeError(w, http.StatusConflict, codeSecretInUse,
-			"this client secret already belongs to another connected tenant",
-			detail{Field: "secret_value", Reason: "in_use", Message: "is used by another connected tenant"})
-		return
+	return next
+}
+
+// verifyUpdate checks next's credentials with the directory: with the new secret when one is
+// given, else (only the mode changed) by the application's directory entry, since the
+// emulator does not keep the stored secret.
+func (s *Server) verifyUpdate(next *tenantRecord, secret *string) []detail {
+	elapsed := s.now().Sub(s.started)
+	if secret == nil {
+		return s.opts.Directory.verifyStored(next.TenantID, next.ApplicationID, next.IntegrationMode, elapsed)
 	}
-	credentialsChange := appChanges || secretChanges || modeChanges
-	if credentialsChange {
-		if in.SecretValue == nil {
-			// The mode changed with the stored secret: verify the application without the
-			// secret, which the emulator does not keep, by its directory entry.
-			if fails := s.opts.Directory.verifyStored(id, next.ApplicationID, next.IntegrationMode, s.now().Sub(s.started)); len(fails) > 0 {
-				writeError(w, http.StatusUnprocessableEntity, codeAzureConnectionFailed, "Azure rejected the connection", fails...)
-				return
-			}
-		} else if fails := s.opts.Directory.verify(id, next.ApplicationID, *in.SecretValue, next.IntegrationMode, s.now().Sub(s.started)); len(fails) > 0 {
-			writeError(w, http.StatusUnprocessableEntity, codeAzureConnectionFailed, "Azure rejected the connection", fails...)
-			return
-		}
-		if in.SecretValue != nil {
-			next.setSecret(*in.SecretValue)
-		}
-	}
-	now := s.now()
+	return s.opts.Directory.verify(next.TenantID, next.ApplicationID, *secret, next.IntegrationMode, elapsed)
+}
+
+// resynchronize sets next's synchronization: deactivation freezes it; new credentials or
+// reactivation start a fresh one, since inactive connections are not synchronized.
+func (s *Server) resynchronize(old, next *tenantRecord, credentialsChange bool, now time.Time) {
 	switch {
-	case next.Status == statusInactive && t.Status == statusActive:
-		frozen := s.syncOf(t, now)
+	case next.Status == statusInactive && old.Status == statusActive:
+		frozen := s.syncOf(old, now)
 		next.FrozenSync = &frozen
-	case next.Status == statusActive && (credentialsChange || t.Status == statusInactive):
-		// Inactive connections are not synchronized; new credentials or reactivation start
-		// a fresh synchronization.
+	case next.Status == statusActive && (credentialsChange || old.Status == statusInactive):
 		next.SyncStartedAt, next.FrozenSync = now, nil
 	}
-	if !sameRecord(&next, t) {
-		next.UpdatedAt = now
-	}
-	s.tenants[id] = &next
-	if err := s.saveLocked(); err != nil {
-		s.tenants[id] = t
-		writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, s.view(&next))
 }
 
 func sameRecord(a, b *tenantRecord) bool {
@@ -465,72 +400,4 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var details []detail
-	size := s.opts.DefaultPageSize
-	if v := q.Get("page_size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > pageSizeMax {
-			details = append(details, detail{Field: "page_size", Reason: "out_of_range", Message: "must be a whole number from 1 to 200"})
-		}
-		size = n
-	}
-	after := ""
-	if v := q.Get("page_token"); v != "" {
-		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || !uuidRE.Match(b) {
-			details = append(details, detail{Field: "page_token", Reason: "invalid_value", Message: "is not a token this server issued"})
-		}
-		after = string(b)
-	}
-	status, mode, tags := q.Get("status"), q.Get("integration_mode"), q["tag"]
-	if status != "" {
-		details = append(details, checkStatus(status)...)
-	}
-	if mode != "" {
-		details = append(details, checkMode(mode)...)
-	}
-	if len(details) > 0 {
-		writeValidation(w, details)
-		return
-	}
-
-	s.mu.Lock()
-	ids := make([]string, 0, len(s.tenants))
-	for id := range s.tenants {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	items := []tenantView{}
-	next := ""
-	for _, id := range ids {
-		t := s.tenants[id]
-		if id <= after || (status != "" && t.Status != status) || (mode != "" && t.IntegrationMode != mode) ||
-			!containsAll(t.Tags, tags) {
-			continue
-		}
-		if len(items) == size {
-			next = base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].TenantID))
-			break
-		}
-		items = append(items, s.view(t))
-	}
-	s.mu.Unlock()
-	out := map[string]any{"items": items}
-	if next != "" {
-		out["next_page_token"] = next
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func containsAll(have, want []string) bool {
-	for _, w := range want {
-		if !slices.Contains(have, w) {
-			return false
-		}
-	}
-	return true
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -30,19 +31,6 @@ var synchronizationAttrTypes = map[string]attr.Type{
 	"state":       types.StringType,
 	"last_run_at": types.StringType,
 	"message":     types.StringType,
-}
-
-// azureTenantAttrTypes is the object type of azureTenantModel, for lists of connections.
-var azureTenantAttrTypes = map[string]attr.Type{
-	"id":               types.StringType,
-	"name":             types.StringType,
-	"tenant_id":        uuidtype.Type{},
-	"application_id":   uuidtype.Type{},
-	"integration_mode": types.StringType,
-	"tags":             types.SetType{ElemType: types.StringType},
-	"status":           types.StringType,
-	"connected_at":     types.StringType,
-	"synchronization":  types.ObjectType{AttrTypes: synchronizationAttrTypes},
 }
 
 // fromAPI sets every field from the API object.
@@ -84,6 +72,7 @@ func tagList(ctx context.Context, s types.Set) ([]string, diag.Diagnostics) {
 		return tags, nil
 	}
 	diags := s.ElementsAs(ctx, &tags, false)
+	slices.Sort(tags)
 	return tags, diags
 }
 

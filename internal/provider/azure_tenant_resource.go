@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -348,7 +347,6 @@ func changes(ctx context.Context, state, plan azureTenantResourceModel, secret s
 	if !plan.Tags.Equal(state.Tags) {
 		tags, d := tagList(ctx, plan.Tags)
 		diags.Append(d...)
-		slices.Sort(tags)
 		in.Tags = &tags
 	}
 	return in, diags

@@ -23,10 +23,10 @@ type azureTenantsDataSource struct {
 }
 
 type azureTenantsModel struct {
-	Status          types.String `tfsdk:"status"`
-	IntegrationMode types.String `tfsdk:"integration_mode"`
-	Tags            types.Set    `tfsdk:"tags"`
-	Tenants         types.List   `tfsdk:"tenants"`
+	Status          types.String       `tfsdk:"status"`
+	IntegrationMode types.String       `tfsdk:"integration_mode"`
+	Tags            types.Set          `tfsdk:"tags"`
+	Tenants         []azureTenantModel `tfsdk:"tenants"`
 }
 
 func (d *azureTenantsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -89,7 +89,6 @@ func (d *azureTenantsDataSource) Read(ctx context.Context, req datasource.ReadRe
 		resp.Diagnostics.Append(tm.fromAPI(ctx, &t)...)
 		tenants = append(tenants, tm)
 	}
-	m.Tenants, diags = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: azureTenantAttrTypes}, tenants)
-	resp.Diagnostics.Append(diags...)
+	m.Tenants = tenants
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }

@@ -120,19 +120,3 @@ func TestAddOperationError(t *testing.T) {
 		t.Error("an unknown field has no attribute")
 	}
 }
-
-// TestReasons_sameWordsInAzureAndTheAPI: the pre-flight's reasons and the API's are compared
-// as strings, so they must stay the same words.
-func TestReasons_sameWordsInAzureAndTheAPI(t *testing.T) {
-	for a, c := range map[string]string{
-		azure.ReasonInvalidClientSecret: client.ReasonInvalidClientSecret,
-		azure.ReasonApplicationNotFound: client.ReasonApplicationNotFound,
-		azure.ReasonTenantNotFound:      client.ReasonTenantNotFound,
-		azure.ReasonMissingPermissions:  client.ReasonMissingPermissions,
-		azure.ReasonMissingRole:         client.ReasonMissingRole,
-	} {
-		if a != c {
-			t.Errorf("azure says %q, the client %q", a, c)
-		}
-	}
-}
