@@ -49,7 +49,10 @@ func newConformance(t *testing.T, serverURL string) *conformance {
 func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
 	var reqBody []byte
 	if req.Body != nil {
-		reqBody, _ = io.ReadAll(req.Body)
+		var err error
+		if reqBody, err = io.ReadAll(req.Body); err != nil {
+			return nil, err
+		}
 		req.Body = io.NopCloser(bytes.NewReader(reqBody))
 	}
 	route, params, err := c.router.FindRoute(req)
