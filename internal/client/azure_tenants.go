@@ -2,39 +2,108 @@ package client
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
-
-	"github.com/google/uuid"
 )
 
 func tenantPath(tenantID string) string {
 	return pathAzureTenants + "/" + url.PathEscape(tenantID)
 }
 
-// CreateAzureTenant connects a tenant. It sends one fresh Idempotency-Key and reuses it for
-// every retry, so a lost answer neither creates twice nor fails as a conflict.
+// maxKeyGenerations bounds the chain of Idempotency-Keys that one create walks.
+const maxKeyGenerations = 32
+
+// CreateAzureTenant connects a tenant, so that neither a lost answer nor a crashed run can
+// create twice or fail as a conflict.
+//
+// Its Idempotency-Key is derived from the request body, keyed with the client secret (the
+// header reveals nothing), and reused for every retry. A run that repeats a create after a
+// crash, a kill or an interruption therefore sends the same key, and Segura replays the first
+// run's answer instead of answering tenant_already_connected. A replay
+// (Idempotent-Replayed: true) is trusted only while the connection it made still exists,
+// with the same connected_at. When it does not (disconnected or replaced since), or when the
+// replay is an earlier refusal whose cause may have been mended, the request is sent anew
+// under the next key of a chain, derived from this key and the replayed answer, and so as
+// repeatable as the first.
 func (c *Client) CreateAzureTenant(ctx context.Context, in CreateAzureTenantInput) (*AzureTenant, error) {
-	var out AzureTenant
-	err := c.do(ctx, call{
-		method: http.MethodPost,
-		path:   pathAzureTenants,
-		body:   in,
-		header: http.Header{headerIdempotencyKey: []string{uuid.NewString()}},
-		out:    &out,
-	})
+	body, err := json.Marshal(in)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("client: encoding POST %s: %w", pathAzureTenants, err)
 	}
-	return &out, nil
+	first := c.derivedKey([]byte("segura create v1"), body)
+	key := first
+	if k, ok := c.keyChains.Load(first); ok {
+		key = k.(string) // this process walked the chain already: no need to replay it again
+	}
+	for range maxKeyGenerations {
+		var out AzureTenant
+		ans, err := c.do(ctx, call{
+			method: http.MethodPost, path: pathAzureTenants, rawBody: body, out: &out,
+			header: http.Header{headerIdempotencyKey: []string{key}},
+		})
+		if ans == nil || ans.header.Get(headerReplayed) != "true" {
+			if isVerdict(err) {
+				// Segura keeps this refusal for replay under key: the next try goes on from
+				// the key after it, as a replay would lead any run to.
+				c.keyChains.Store(first, c.derivedKey([]byte(key), []byte(strconv.Itoa(ans.status)), ans.body))
+			}
+			if err != nil {
+				return nil, err
+			}
+			return &out, nil
+		}
+		if err == nil {
+			current, err := c.GetAzureTenant(ctx, in.TenantID)
+			switch {
+			case err == nil && current.ConnectedAt.Equal(out.ConnectedAt):
+				return current, nil
+			case err != nil && !IsNotFound(err):
+				return nil, err
+			}
+		}
+		key = c.derivedKey([]byte(key), []byte(strconv.Itoa(ans.status)), ans.body)
+		c.keyChains.Store(first, key)
+	}
+	return nil, fmt.Errorf("client: POST %s: Segura replayed %d earlier answers to this same request; "+
+		"the Idempotency-Keys of the last 24 hours are used up for it", pathAzureTenants, maxKeyGenerations)
+}
+
+// isVerdict reports whether err is a create's own refusal, which the contract keeps for
+// replay under its Idempotency-Key: a validation, conflict or Azure verdict. Refusals given
+// before the key is claimed (401, 403, 429, a key in flight) and server faults are not kept.
+func isVerdict(err error) bool {
+	apiErr, ok := AsAPIError(err)
+	if !ok {
+		return false
+	}
+	switch apiErr.Code {
+	case CodeValidationFailed, CodeTenantAlreadyConnected, CodeSecretInUse, CodeAzureConnectionFailed:
+		return true
+	}
+	return false
+}
+
+// derivedKey is an Idempotency-Key: the HMAC-SHA256 of parts, keyed with the client secret.
+func (c *Client) derivedKey(parts ...[]byte) string {
+	mac := hmac.New(sha256.New, c.keySecret)
+	for _, p := range parts {
+		mac.Write(p)
+		mac.Write([]byte{0})
+	}
+	return hex.EncodeToString(mac.Sum(nil))
 }
 
 // GetAzureTenant reads one connection; IsNotFound(err) when there is none.
 func (c *Client) GetAzureTenant(ctx context.Context, tenantID string) (*AzureTenant, error) {
 	var out AzureTenant
-	if err := c.do(ctx, call{method: http.MethodGet, path: tenantPath(tenantID), out: &out}); err != nil {
+	if _, err := c.do(ctx, call{method: http.MethodGet, path: tenantPath(tenantID), out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -43,7 +112,7 @@ func (c *Client) GetAzureTenant(ctx context.Context, tenantID string) (*AzureTen
 // UpdateAzureTenant changes the fields of in that are not nil.
 func (c *Client) UpdateAzureTenant(ctx context.Context, tenantID string, in UpdateAzureTenantInput) (*AzureTenant, error) {
 	var out AzureTenant
-	if err := c.do(ctx, call{method: http.MethodPatch, path: tenantPath(tenantID), body: in, out: &out}); err != nil {
+	if _, err := c.do(ctx, call{method: http.MethodPatch, path: tenantPath(tenantID), body: in, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -51,7 +120,7 @@ func (c *Client) UpdateAzureTenant(ctx context.Context, tenantID string, in Upda
 
 // DeleteAzureTenant disconnects a tenant; IsNotFound(err) when there is none.
 func (c *Client) DeleteAzureTenant(ctx context.Context, tenantID string) error {
-	err := c.do(ctx, call{method: http.MethodDelete, path: tenantPath(tenantID)})
+	_, err := c.do(ctx, call{method: http.MethodDelete, path: tenantPath(tenantID)})
 	return err
 }
 
@@ -74,7 +143,7 @@ func (c *Client) ListAzureTenants(ctx context.Context, in ListAzureTenantsInput)
 		q.Set(queryPageToken, in.PageToken)
 	}
 	var out AzureTenantPage
-	if err := c.do(ctx, call{method: http.MethodGet, path: pathAzureTenants, query: q, out: &out}); err != nil {
+	if _, err := c.do(ctx, call{method: http.MethodGet, path: pathAzureTenants, query: q, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -3,16 +3,13 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
+	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,16 +18,16 @@ import (
 	"github.com/jonboulle/clockwork"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
-	"golang.org/x/sync/singleflight"
 )
 
 // Defaults of Config.
 const (
 	DefaultRequestTimeout = 30 * time.Second
-	DefaultMaxRetries     = 5
 	DefaultRetryWaitMin   = 500 * time.Millisecond
 	DefaultRetryWaitMax   = 30 * time.Second
 	DefaultUserAgent      = "terraform-provider-segura/dev"
+	// DefaultCallTimeout bounds a call, retries included, whose context has no deadline.
+	DefaultCallTimeout = 5 * time.Minute
 )
 
 // Config holds the settings of a Client. URL, ClientID and ClientSecret are required.
@@ -40,9 +37,11 @@ type Config struct {
 	ClientSecret string
 	// TokenURL overrides {URL}/oauth2/token.
 	TokenURL string
-	// RequestTimeout bounds one HTTP attempt; zero means DefaultRequestTimeout.
+	// RequestTimeout bounds one HTTP attempt, reading the answer included; zero means
+	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
-	// MaxRetries bounds the retries of one call; negative means none, zero the default.
+	// MaxRetries caps the retries of one call: zero means no cap (a call is retried until its
+	// context's deadline), negative means no retries.
 	MaxRetries int
 	// RetryWaitMin and RetryWaitMax bound the backoff between retries; zero means the default.
 	RetryWaitMin time.Duration
@@ -62,6 +61,10 @@ type Client struct {
 	http      *retryablehttp.Client
 	tokens    *tokenCache
 	log       Logger
+	// keySecret keys the Idempotency-Keys derived from requests (see CreateAzureTenant).
+	keySecret []byte
+	// keyChains maps the first Idempotency-Key of a create's body to the key to send next.
+	keyChains sync.Map
 }
 
 // New checks cfg and returns a Client. It makes no request.
@@ -84,11 +87,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	retryMax := cfg.MaxRetries
 	switch {
 	case cfg.MaxRetries < 0:
-		cfg.MaxRetries = 0
+		retryMax = 0
 	case cfg.MaxRetries == 0:
-		cfg.MaxRetries = DefaultMaxRetries
+		retryMax = math.MaxInt32 // the context's deadline ends the retries
 	}
 	if cfg.RetryWaitMin <= 0 {
 		cfg.RetryWaitMin = DefaultRetryWaitMin
@@ -114,27 +118,33 @@ func New(cfg Config) (*Client, error) {
 	if transport == nil {
 		transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	rc := &retryablehttp.Client{
-		HTTPClient:   &http.Client{Transport: transport, Timeout: cfg.RequestTimeout},
-		RetryWaitMin: cfg.RetryWaitMin,
-		RetryWaitMax: cfg.RetryWaitMax,
-		RetryMax:     cfg.MaxRetries,
-		CheckRetry:   retryPolicy,
-		Backoff:      backoff,
-		// The last answer is returned as it is, so that its error body can be read.
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	newRetrying := func() *retryablehttp.Client {
+		return &retryablehttp.Client{
+			HTTPClient:   &http.Client{Transport: &wholeAnswers{base: transport}, Timeout: cfg.RequestTimeout},
+			RetryWaitMin: cfg.RetryWaitMin,
+			RetryWaitMax: cfg.RetryWaitMax,
+			RetryMax:     retryMax,
+			CheckRetry:   retryPolicy,
+			Backoff:      backoff,
+			// The last answer is returned as it is, so that its error body can be read.
+			ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		}
 	}
+	rc := newRetrying()
 	c := &Client{
 		baseURL:   base.String(),
 		userAgent: cfg.UserAgent,
 		http:      rc,
 		log:       cfg.Logger,
+		keySecret: []byte(cfg.ClientSecret),
 	}
 	rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
 		if attempt > 0 {
-			c.log.Debug(req.Context(), "API request retried", map[string]any{
-				"method": req.Method, "path": req.URL.Path, "attempt": attempt + 1,
-			})
+			fields := map[string]any{"method": req.Method, "path": req.URL.Path, "attempt": attempt + 1}
+			if deadline, ok := req.Context().Deadline(); ok {
+				fields["time_left"] = time.Until(deadline).Round(time.Second).String()
+			}
+			c.log.Debug(req.Context(), "API request retried", fields)
 		}
 	}
 	c.tokens = &tokenCache{
@@ -144,8 +154,19 @@ func New(cfg Config) (*Client, error) {
 			TokenURL:     tokenURL,
 			AuthStyle:    oauth2.AuthStyleInParams,
 		},
-		httpClient: &http.Client{Transport: &userAgentTransport{ua: cfg.UserAgent, base: rc.StandardClient().Transport}},
+		httpClient: &http.Client{Transport: &userAgentTransport{ua: cfg.UserAgent, base: newRetrying().StandardClient().Transport}},
 		clock:      cfg.Clock,
+	}
+	// Every retry carries a token valid when it is sent: a token may expire, or be renewed by
+	// another call, while this one waits out a backoff.
+	rc.PrepareRetry = func(req *http.Request) error {
+		tok, err := c.tokens.get(req.Context())
+		if err != nil {
+			return err
+		}
+		attemptsOf(req.Context()).sentWith(tok)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		return nil
 	}
 	return c, nil
 }
@@ -160,197 +181,62 @@ func CheckURL(raw string) error {
 	return nil
 }
 
-// retryPolicy retries connection errors, 429 and 500/502/503/504, and never the other 4xx.
-func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	if err != nil {
-		// Refusals that no retry can mend (bad scheme, untrusted certificate) stay final.
-		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
-	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true, nil
-	}
-	return false, nil
-}
-
-// backoff honours Retry-After on 429 and 503, and otherwise waits a random time between min
-// and an exponentially growing cap (full jitter), never more than max.
-func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if s, err := strconv.Atoi(resp.Header.Get(headerRetryAfter)); err == nil && s >= 0 {
-			return time.Duration(s) * time.Second
-		}
-	}
-	ceiling := minWait << min(attempt, 20)
-	if ceiling <= 0 || ceiling > maxWait {
-		ceiling = maxWait
-	}
-	if ceiling <= minWait {
-		return minWait
-	}
-	return minWait + rand.N(ceiling-minWait)
-}
-
-type userAgentTransport struct {
-	ua   string
-	base http.RoundTripper
-}
-
-func (t *userAgentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	req.Header.Set("User-Agent", t.ua)
-	return t.base.RoundTrip(req)
-}
-
-// tokenCache shares one access token among all concurrent calls, fetches a new one shortly
-// before it expires, and drops it when the API refuses it.
-type tokenCache struct {
-	cfg        clientcredentials.Config
-	httpClient *http.Client
-	clock      clockwork.Clock
-	// fetches makes the callers that need a new token at the same time share one request.
-	fetches singleflight.Group
-
-	mu      sync.Mutex
-	token   *oauth2.Token
-	renewAt time.Time
-}
-
-// tokenLifetimeUnknown is how long a token whose answer gave no expires_in is used.
-const tokenLifetimeUnknown = time.Hour
-
-// get returns the cached token, or waits for a fetch of a new one as long as ctx allows. The
-// fetch does not hold the cache's lock and does not end when one waiting caller gives up.
-func (tc *tokenCache) get(ctx context.Context) (*oauth2.Token, error) {
-	tc.mu.Lock()
-	tok, renewAt := tc.token, tc.renewAt
-	tc.mu.Unlock()
-	if tok != nil && tc.clock.Now().Before(renewAt) {
-		return tok, nil
-	}
-	fetch := tc.fetches.DoChan("", func() (any, error) {
-		// Shared by every waiting caller: it keeps the first caller's values and deadline,
-		// not its cancellation.
-		shared := context.WithoutCancel(ctx)
-		if deadline, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			shared, cancel = context.WithDeadline(shared, deadline)
-			defer cancel()
-		}
-		return tc.fetch(shared)
-	})
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case r := <-fetch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*oauth2.Token), nil
-	}
-}
-
-func (tc *tokenCache) fetch(ctx context.Context) (*oauth2.Token, error) {
-	fetched := tc.clock.Now()
-	tok, err := tc.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, tc.httpClient))
-	if err != nil {
-		return nil, tokenError(tc.cfg.TokenURL, err)
-	}
-	// Renew when a fifth of the lifetime is left, at most a minute before expiry. The lifetime
-	// is the answer's expires_in, counted on the client's clock from when the request left.
-	renewAt := fetched.Add(tokenLifetimeUnknown)
-	if lifetime := expiresIn(tok); lifetime > 0 {
-		renewAt = fetched.Add(lifetime - min(lifetime/5, time.Minute))
-	}
-	tc.mu.Lock()
-	tc.token, tc.renewAt = tok, renewAt
-	tc.mu.Unlock()
-	return tok, nil
-}
-
-// expiresIn is the token's lifetime as the answer's expires_in gave it, or 0. The oauth2
-// package turns it into a wall-clock Expiry; the raw value lets the injected clock count it.
-func expiresIn(tok *oauth2.Token) time.Duration {
-	var seconds float64
-	switch v := tok.Extra("expires_in").(type) {
-	case float64: // a JSON answer
-		seconds = v
-	case string: // a form-encoded answer
-		seconds, _ = strconv.ParseFloat(v, 64)
-	}
-	if seconds <= 0 {
-		return 0
-	}
-	return time.Duration(seconds * float64(time.Second))
-}
-
-// invalidate drops tok if it is still the cached one, so that a burst of 401s fetches one
-// new token, not one each.
-func (tc *tokenCache) invalidate(tok *oauth2.Token) {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if tc.token == tok {
-		tc.token = nil
-	}
-}
-
-func tokenError(tokenURL string, err error) error {
-	path := tokenURL
-	if u, perr := url.Parse(tokenURL); perr == nil {
-		path = u.Path
-	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) && re.Response != nil {
-		return &APIError{
-			Method:     http.MethodPost,
-			Path:       path,
-			StatusCode: re.Response.StatusCode,
-			Code:       re.ErrorCode,
-			Message:    re.ErrorDescription,
-			RequestID:  requestID(re.Response),
-		}
-	}
-	return &TransportError{Method: http.MethodPost, Path: path, Err: err}
-}
-
 // call is one API operation.
 type call struct {
 	method string
 	path   string
 	query  url.Values
-	body   any
-	header http.Header
+	// body is sent as JSON; rawBody, when set, is sent as it is instead.
+	body    any
+	rawBody []byte
+	header  http.Header
 	// out receives the decoded success body; nil discards it.
 	out any
 }
 
-// do runs c: it sends the token, retries by the policy, and on a 401 fetches one new token
-// and tries once more.
-func (c *Client) do(ctx context.Context, cl call) error {
-	var body []byte
-	if cl.body != nil {
+// answer is the last HTTP answer of a call.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// maxTokenRefreshes bounds the fresh tokens one call may fetch after 401s.
+const maxTokenRefreshes = 3
+
+// do runs cl: it sends a valid token with every attempt, retries by the policy until ctx's
+// deadline (or the configured cap), and on a 401 fetches a fresh token and tries again. A
+// second 401 earns another token only when the refused token had been accepted before
+// (revoked or expired since); a fresh token that the API never accepted means that it
+// refuses these credentials. The answer is nil when none arrived.
+func (c *Client) do(ctx context.Context, cl call) (*answer, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultCallTimeout)
+		defer cancel()
+	}
+	body := cl.rawBody
+	if body == nil && cl.body != nil {
 		var err error
 		if body, err = json.Marshal(cl.body); err != nil {
-			return fmt.Errorf("client: encoding %s %s: %w", cl.method, cl.path, err)
+			return nil, fmt.Errorf("client: encoding %s %s: %w", cl.method, cl.path, err)
 		}
 	}
 	u := c.baseURL + cl.path
 	if len(cl.query) > 0 {
 		u += "?" + cl.query.Encode()
 	}
+	tries := &attempts{}
+	ctx = context.WithValue(ctx, attemptsKey{}, tries)
 
-	for attempt := 0; ; attempt++ {
+	for refreshes := 0; ; {
 		tok, err := c.tokens.get(ctx)
 		if err != nil {
-			return err
+			return nil, c.gaveUp(ctx, cl, tries, err)
 		}
 		req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, u, body)
 		if err != nil {
-			return fmt.Errorf("client: building %s %s: %w", cl.method, cl.path, err)
+			return nil, fmt.Errorf("client: building %s %s: %w", cl.method, cl.path, err)
 		}
 		for k, v := range cl.header {
 			req.Header[k] = v
@@ -361,6 +247,7 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
+		tries.sentWith(tok)
 
 		start := time.Now()
 		c.log.Debug(ctx, "API request", map[string]any{
@@ -368,37 +255,54 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		})
 		resp, err := c.http.Do(req)
 		if err != nil {
-			return &TransportError{Method: cl.method, Path: cl.path, Err: err}
+			return nil, c.gaveUp(ctx, cl, tries, &TransportError{Method: cl.method, Path: cl.path, Err: err, Attempts: tries.count()})
 		}
-		respBody, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return &TransportError{Method: cl.method, Path: cl.path, Err: err}
-		}
+		resp.Body.Close() // wholeAnswers kept the body
+		ans := &answer{status: resp.StatusCode, header: resp.Header, body: tries.lastBody()}
 		c.log.Debug(ctx, "API response", map[string]any{
 			"method": cl.method, "path": cl.path, "status": resp.StatusCode,
 			"request_id": requestID(resp), "duration_ms": time.Since(start).Milliseconds(),
-			"body": redactBody(respBody),
+			"attempts": tries.count(), "body": redactBody(ans.body),
 		})
 
-		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
-			c.tokens.invalidate(tok)
+		if refused := tries.lastToken(); resp.StatusCode == http.StatusUnauthorized && refreshes < maxTokenRefreshes &&
+			(refreshes == 0 || refused.accepted.Load()) {
+			c.tokens.invalidate(refused)
+			refreshes++
 			continue
 		}
 		if resp.StatusCode >= 300 {
-			return decodeAPIError(cl, resp, respBody)
+			apiErr := decodeAPIError(cl, resp, ans.body)
+			apiErr.Attempts = tries.count()
+			return ans, apiErr
 		}
-		if cl.out != nil && len(respBody) > 0 {
-			if err := json.Unmarshal(respBody, cl.out); err != nil {
-				return &TransportError{Method: cl.method, Path: cl.path,
+		if cl.out != nil && len(ans.body) > 0 {
+			if err := json.Unmarshal(ans.body, cl.out); err != nil {
+				return ans, &TransportError{Method: cl.method, Path: cl.path, Attempts: tries.count(),
 					Err: fmt.Errorf("decoding the %d answer (request ID %s): %w", resp.StatusCode, requestID(resp), err)}
 			}
 		}
-		return nil
+		return ans, nil
 	}
 }
 
-func decodeAPIError(cl call, resp *http.Response, body []byte) error {
+// gaveUp is err, or a *GiveUpError when err came from ctx ending: canceled (Terraform asked
+// the provider to stop) or past its deadline.
+func (c *Client) gaveUp(ctx context.Context, cl call, tries *attempts, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	last := tries.lastError(cl)
+	if last == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		last = err
+	}
+	return &GiveUpError{
+		Method: cl.method, Path: cl.path, Attempts: tries.count(),
+		Interrupted: errors.Is(ctx.Err(), context.Canceled), Last: last, Err: ctx.Err(),
+	}
+}
+
+func decodeAPIError(cl call, resp *http.Response, body []byte) *APIError {
 	apiErr := &APIError{Method: cl.method, Path: cl.path, StatusCode: resp.StatusCode, RequestID: requestID(resp)}
 	var env errorEnvelope
 	if err := json.Unmarshal(body, &env); err == nil && env.Error.Code != "" {
@@ -410,7 +314,7 @@ func decodeAPIError(cl call, resp *http.Response, body []byte) error {
 		}
 	} else {
 		apiErr.Message = http.StatusText(resp.StatusCode)
-		if len(body) > 0 && len(body) < 512 && !bytes.ContainsAny(body, "\x00") {
+		if len(body) > 0 && len(body) < 512 && !strings.ContainsRune(string(body), 0) {
 			apiErr.Message += ": " + strings.TrimSpace(string(body))
 		}
 	}

@@ -39,19 +39,28 @@ type env struct {
 	// clock is the time of the emulator and of every client of the env: it moves only when
 	// the test advances it.
 	clock *clockwork.FakeClock
+	// answers receives the route of every answer of the emulator.
+	answers chan string
 }
 
 func newEnv(t testing.TB, opts emulator.Options) *env {
 	t.Helper()
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	opts.Clock = clock
+	answers := make(chan string, 10000)
+	opts.OnAnswer = func(route, _ string) {
+		select {
+		case answers <- route:
+		default: // nobody is waiting for so many
+		}
+	}
 	emu, err := emulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(emu)
 	t.Cleanup(ts.Close)
-	return &env{t: t, emu: emu, url: ts.URL, log: &recordingLogger{}, clock: clock}
+	return &env{t: t, emu: emu, url: ts.URL, log: &recordingLogger{}, clock: clock, answers: answers}
 }
 
 // blockUntilWaiting returns once n requests wait on the clock, and fails the test if that
@@ -90,6 +99,22 @@ func (e *env) fault(f emulator.Fault) {
 }
 
 func (e *env) count(route, status string) int { return e.emu.Counts().Total(route, status) }
+
+// waitForAnswer returns once route has given an answer; a minute guards against a hang.
+func (e *env) waitForAnswer(t *testing.T, route string) {
+	t.Helper()
+	timeout := time.After(time.Minute)
+	for {
+		select {
+		case r := <-e.answers:
+			if r == route {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("%s never answered", route)
+		}
+	}
+}
 
 func input(tenant, app, secret, mode string) client.CreateAzureTenantInput {
 	return client.CreateAzureTenantInput{Name: "Production", TenantID: tenant, ApplicationID: app, SecretValue: secret, IntegrationMode: mode}
@@ -530,6 +555,25 @@ func TestClient_tokens(t *testing.T) {
 	}
 }
 
+// TestClient_tokensRevokedTwiceInOneCall: a token refused after the API had accepted it was
+// revoked, not wrong, and earns a fresh one, even within a call that already replaced one.
+func TestClient_tokensRevokedTwiceInOneCall(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	c := e.client()
+	list := "GET " + tenantsRoute
+	// The first request revokes every token, the second (with a fresh one) meets a 429, the
+	// third revokes every token again. Faults are taken in order.
+	e.fault(emulator.Fault{Route: list, RevokeTokens: true, Count: 1})
+	e.fault(emulator.Fault{Route: list, Status: 429, Count: 1})
+	e.fault(emulator.Fault{Route: list, RevokeTokens: true, Count: 1})
+	if _, err := c.ListAzureTenants(context.Background(), client.ListAzureTenantsInput{}); err != nil {
+		t.Fatalf("two revocations in one call: %v", err)
+	}
+	if a, b := e.count(list, "401"), e.count(tokenRoute, "200"); a != 2 || b != 3 {
+		t.Errorf("%d 401s and %d tokens, want 2 and 3", a, b)
+	}
+}
+
 // TestClient_waitingForATokenEndsWithTheCallersContext: while one token request is slow,
 // another caller whose context ends gets its own error at once, and the slow request still
 // serves the callers that wait for it.
@@ -652,4 +696,114 @@ func TestNew_refusesBadSettings(t *testing.T) {
 func jsonDecode(r io.ReadCloser, v any) error {
 	defer r.Close()
 	return json.NewDecoder(r).Decode(v)
+}
+
+// TestClient_createIsRepeatable: the Idempotency-Key comes from the request, so a create
+// repeated after a crash replays the first one and returns its connection, instead of
+// failing with tenant_already_connected. A replay whose connection is gone, or that repeats a
+// refusal, sends the request anew.
+func TestClient_createIsRepeatable(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	rec := &recorder{}
+	c := e.client(func(c *client.Config) { c.Transport = rec })
+	ctx := context.Background()
+	in := input(tenantA, appA1, "repeatable", "read")
+
+	first, err := c.CreateAzureTenant(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.client().CreateAzureTenant(ctx, in) // another process, the same credentials
+	if err != nil || again.TenantID != first.TenantID || !again.ConnectedAt.Equal(first.ConnectedAt) {
+		t.Fatalf("repeated create: %+v %v, want the first connection", again, err)
+	}
+	if n := e.count("POST "+tenantsRoute, "201"); n != 2 {
+		t.Errorf("%d 201 answers, want the first and its replay", n)
+	}
+	keys := map[string]bool{}
+	for _, r := range rec.reqs {
+		if k := r.header.Get("Idempotency-Key"); k != "" {
+			keys[k] = true
+			if strings.Contains(k, "repeatable") || len(k) != 64 {
+				t.Errorf("the key %q is not an opaque digest", k)
+			}
+		}
+	}
+	if len(keys) != 1 {
+		t.Errorf("%d keys for one request body, want 1", len(keys))
+	}
+
+	// Disconnected since: the replay is not trusted, and a new connection is made.
+	if err := c.DeleteAzureTenant(ctx, tenantA); err != nil {
+		t.Fatal(err)
+	}
+	third, err := c.CreateAzureTenant(ctx, in)
+	if err != nil || third.ConnectedAt.IsZero() {
+		t.Fatalf("create after a disconnect: %+v %v", third, err)
+	}
+	if _, err := c.GetAzureTenant(ctx, tenantA); err != nil {
+		t.Errorf("the tenant is not connected again: %v", err)
+	}
+
+	// A replayed refusal: the secret belonged to another tenant, which is gone since.
+	taken := input(tenantB, appB1, "taken", "read")
+	if _, err := c.CreateAzureTenant(ctx, taken); err != nil {
+		t.Fatal(err)
+	}
+	refused := input("33333333-3333-4333-8333-333333333333", appA2, "taken", "read")
+	if _, err := c.CreateAzureTenant(ctx, refused); !client.IsConflict(err, client.CodeSecretInUse) {
+		t.Fatalf("want secret_in_use, got %v", err)
+	}
+	if err := c.DeleteAzureTenant(ctx, tenantB); err != nil {
+		t.Fatal(err)
+	}
+	// A new process (no memory of the chain) meets the replayed refusal, and goes on.
+	before := e.count("POST "+tenantsRoute, "409")
+	if _, err := e.client().CreateAzureTenant(ctx, refused); err != nil {
+		t.Errorf("the refusal was replayed although its cause is gone: %v", err)
+	}
+	if n := e.count("POST "+tenantsRoute, "409") - before; n != 1 {
+		t.Errorf("%d replayed refusals, want 1", n)
+	}
+}
+
+// TestClient_giveUpSaysWhy: a call that ends with its context says whether it was
+// interrupted or reached its deadline, after how many attempts, and what the last one got.
+func TestClient_giveUpSaysWhy(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	c := e.client()
+	list := "GET " + tenantsRoute
+	e.fault(emulator.Fault{Route: list, Status: 503})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := c.ListAzureTenants(ctx, client.ListAzureTenantsInput{})
+	var gu *client.GiveUpError
+	if !errors.As(err, &gu) || gu.Interrupted || gu.Attempts < 1 || !client.HasCode(gu.Last, client.CodeUnavailable) {
+		t.Fatalf("deadline: %#v", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || client.IsNotFound(err) || !client.Sent(err) {
+		t.Errorf("deadline: errors.Is and Sent: %v", err)
+	}
+
+	interrupted, stop := context.WithCancel(context.Background())
+	e.fault(emulator.Fault{Route: "POST " + tenantsRoute, Status: 503})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.CreateAzureTenant(interrupted, input(tenantA, appA1, "s", "read"))
+		done <- err
+	}()
+	e.waitForAnswer(t, "POST "+tenantsRoute)
+	stop()
+	err = <-done
+	if !errors.As(err, &gu) || !gu.Interrupted || gu.Attempts < 1 || !errors.Is(err, context.Canceled) || !client.Sent(err) {
+		t.Errorf("interrupted: %#v", err)
+	}
+
+	canceled, stopNow := context.WithCancel(context.Background())
+	stopNow()
+	_, err = c.GetAzureTenant(canceled, tenantA)
+	if client.Sent(err) {
+		t.Errorf("a call canceled before it started sent something: %v", err)
+	}
 }

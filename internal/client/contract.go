@@ -21,6 +21,7 @@ const (
 const (
 	headerRequestID      = "X-Request-Id"
 	headerIdempotencyKey = "Idempotency-Key"
+	headerReplayed       = "Idempotent-Replayed"
 	headerRetryAfter     = "Retry-After"
 )
 

@@ -18,6 +18,8 @@ type APIError struct {
 	Message    string
 	RequestID  string
 	Details    []ErrorDetail
+	// Attempts is how many requests the call sent, retries included.
+	Attempts int
 }
 
 func (e *APIError) Error() string {
@@ -60,6 +62,8 @@ type TransportError struct {
 	Method string
 	Path   string
 	Err    error
+	// Attempts is how many requests the call sent, retries included.
+	Attempts int
 }
 
 func (e *TransportError) Error() string {
@@ -67,6 +71,51 @@ func (e *TransportError) Error() string {
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// GiveUpError is a call that ended because its context did: canceled, as when Terraform asks
+// the provider to stop (Interrupted), or past its deadline. Attempts requests were sent by
+// then; Last is what the last one got (an *APIError or a *TransportError), nil when none was
+// sent or the last succeeded.
+type GiveUpError struct {
+	Method      string
+	Path        string
+	Attempts    int
+	Interrupted bool
+	Last        error
+	// Err is the context's error: context.Canceled or context.DeadlineExceeded.
+	Err error
+}
+
+func (e *GiveUpError) Error() string {
+	why := "reached its deadline"
+	if e.Interrupted {
+		why = "was interrupted"
+	}
+	s := fmt.Sprintf("%s %s %s after %d attempts", e.Method, e.Path, why, e.Attempts)
+	if e.Last != nil {
+		s += "; the last got: " + e.Last.Error()
+	}
+	return s
+}
+
+// Unwrap gives errors.Is the context's error; the last answer is in Last, not in the chain,
+// so that a call that gave up never passes for that answer (a 404, say).
+func (e *GiveUpError) Unwrap() error { return e.Err }
+
+// Sent reports whether err may have left a request on the server: any error but a
+// *GiveUpError or *TransportError of a call that sent nothing. A caller that cannot know
+// whether a create took effect asks again with the same Idempotency-Key.
+func Sent(err error) bool {
+	var gu *GiveUpError
+	if errors.As(err, &gu) {
+		return gu.Attempts > 0
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.Attempts > 0
+	}
+	return err != nil
+}
 
 // AsAPIError returns the APIError in err's chain, if any.
 func AsAPIError(err error) (*APIError, bool) {

@@ -31,6 +31,9 @@ type Fault struct {
 	LatencyMS int `json:"latency_ms,omitempty"`
 	// DropAfterCommit handles the request, then closes the connection without an answer.
 	DropAfterCommit bool `json:"drop_after_commit,omitempty"`
+	// RevokeTokens revokes every access token issued so far, this request's included, before
+	// the request is handled.
+	RevokeTokens bool `json:"revoke_tokens,omitempty"`
 }
 
 type controls struct {
@@ -68,13 +71,16 @@ func (s *Server) takeFault(route string) *Fault {
 
 func (s *Server) count(route, status string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	m := s.controls.counts[route]
 	if m == nil {
 		m = map[string]int{}
 		s.controls.counts[route] = m
 	}
 	m[status]++
+	s.mu.Unlock()
+	if s.opts.OnAnswer != nil {
+		s.opts.OnAnswer(route, status)
+	}
 }
 
 // instrument gives every answer a request ID, counts it, and applies injected faults.
@@ -85,6 +91,9 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 
 		f := s.takeFault(route)
+		if f != nil && f.RevokeTokens {
+			s.RevokeTokens()
+		}
 		if f != nil && f.LatencyMS > 0 {
 			r = withLatency(r, time.Duration(f.LatencyMS)*time.Millisecond)
 			// A create waits after it has claimed its Idempotency-Key, so that a test can
@@ -224,10 +233,15 @@ func (s *Server) handleAddFault(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) handleClearFaults(w http.ResponseWriter, _ *http.Request) {
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	s.controls.faults = nil
 	s.mu.Unlock()
+}
+
+func (s *Server) handleClearFaults(w http.ResponseWriter, _ *http.Request) {
+	s.ClearFaults()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -45,6 +45,9 @@ type Options struct {
 	DefaultPageSize int
 	// StateFile, when set, is loaded at start and rewritten atomically after every change.
 	StateFile string
+	// OnAnswer, when set, is called after each answer is counted, with its route and status
+	// as Counts has them, so that a test can wait for an answer instead of polling.
+	OnAnswer func(route, status string)
 	// Clock is the emulator's time: token expiry, synchronization, directory propagation and
 	// injected latency all follow it. Nil means the real clock; tests pass a fake one.
 	Clock clockwork.Clock

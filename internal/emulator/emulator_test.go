@@ -724,3 +724,66 @@ func TestConcurrentCreates_oneWinsPerTenant(t *testing.T) {
 		t.Errorf("%d creates won, want one per tenant (4)", created)
 	}
 }
+
+// TestLatency_theServerGoesOnWhenTheClientLeaves: a slow create is committed, and its answer
+// kept for replay, although its client gave up before the answer came.
+func TestLatency_theServerGoesOnWhenTheClientLeaves(t *testing.T) {
+	h := newHarness(t, Options{})
+	if err := h.srv.AddFault(Fault{Route: "POST " + tenantsPath, LatencyMS: 5000, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(tenantBody(tenantA, appA1, "s", "read"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, "POST", h.ts.URL+tenantsPath, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	req.Header.Set("Idempotency-Key", "slow")
+	gone := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		gone <- err
+	}()
+	h.blockUntilWaiting(1)
+	cancel() // the client disconnects while the create is being handled
+	if err := <-gone; err == nil {
+		t.Fatal("the canceled request got an answer")
+	}
+	h.clock.Advance(5 * time.Second)
+	if a := h.do("POST", tenantsPath, tenantBody(tenantA, appA1, "s", "read"), "Idempotency-Key", "slow"); a.status != http.StatusCreated || a.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the same key after the client left: %d %v %s, want the replayed 201", a.status, a.header, a.raw)
+	}
+}
+
+func TestStateFile_staleTemporaryFilesAreRemovedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".segura-emulator-state-123")
+	if err := os.WriteFile(stale, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	newHarness(t, Options{StateFile: filepath.Join(dir, "state.json")})
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the temporary file of a killed run is still there: %v", err)
+	}
+}
+
+func TestFaults_revokeTokens(t *testing.T) {
+	h := newHarness(t, Options{})
+	if err := h.srv.AddFault(Fault{Route: "GET " + tenantsPath, RevokeTokens: true, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.do("GET", tenantsPath, nil); a.status != http.StatusUnauthorized {
+		t.Errorf("the request that revoked the tokens: %d, want 401", a.status)
+	}
+	h.token = h.getToken(url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoClientID}, "client_secret": {DemoClientSecret}}, http.StatusOK)
+	if a := h.do("GET", tenantsPath, nil); a.status != http.StatusOK {
+		t.Errorf("a new token after the revocation: %d", a.status)
+	}
+}

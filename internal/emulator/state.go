@@ -16,9 +16,23 @@ type stateFile struct {
 	Tenants map[string]*tenantRecord `json:"tenants"`
 }
 
+// tempStatePattern names the temporary files saveLocked writes before it renames one over the
+// state file.
+const tempStatePattern = ".segura-emulator-state-*"
+
 func (s *Server) load() error {
 	if s.opts.StateFile == "" {
 		return nil
+	}
+	// A process killed while saving leaves its temporary file behind.
+	stale, err := filepath.Glob(filepath.Join(filepath.Dir(s.opts.StateFile), tempStatePattern))
+	if err != nil {
+		return err
+	}
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
 	b, err := os.ReadFile(s.opts.StateFile)
 	if errors.Is(err, os.ErrNotExist) {
@@ -48,7 +62,7 @@ func (s *Server) saveLocked() error {
 		return err
 	}
 	dir := filepath.Dir(s.opts.StateFile)
-	tmp, err := os.CreateTemp(dir, ".segura-emulator-state-*")
+	tmp, err := os.CreateTemp(dir, tempStatePattern)
 	if err != nil {
 		return err
 	}
@@ -73,15 +87,11 @@ func (s *Server) saveLocked() error {
 type latencyKey struct{}
 
 // pause waits, on the emulator's clock, the latency that an injected fault put on this
-// request, if any.
+// request, if any. Like a real server's work, the wait goes on when the client disconnects:
+// a slow create is committed even though nobody reads its answer.
 func (s *Server) pause(r *http.Request) {
-	d, _ := r.Context().Value(latencyKey{}).(time.Duration)
-	if d <= 0 {
-		return
-	}
-	select {
-	case <-s.opts.Clock.After(d):
-	case <-r.Context().Done():
+	if d, _ := r.Context().Value(latencyKey{}).(time.Duration); d > 0 {
+		<-s.opts.Clock.After(d)
 	}
 }
 

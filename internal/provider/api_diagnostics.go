@@ -45,11 +45,16 @@ func addAPIError(diags *diag.Diagnostics, action action, err error) {
 		}
 	}
 
+	var gu *client.GiveUpError
+	if errors.As(err, &gu) {
+		addGiveUp(diags, action, gu)
+		return
+	}
 	var te *client.TransportError
 	if errors.As(err, &te) {
 		diags.AddError("Segura API unreachable",
-			fmt.Sprintf("Could not %s: %v.\n\nCheck the provider's url (SEGURA_URL) and the network; requests that got "+
-				"no answer were retried as max_retries allows.", action, te.Err))
+			fmt.Sprintf("Could not %s: no answer %s: %v.\n\nCheck the provider's url (SEGURA_URL) and the network.",
+				action, attemptsText(te.Attempts), te.Err))
 		return
 	}
 	apiErr, ok := client.AsAPIError(err)
@@ -106,11 +111,44 @@ func addAPIError(diags *diag.Diagnostics, action action, err error) {
 	default:
 		hint := ""
 		if apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500 {
-			hint = " The request was retried as max_retries allows; try again later, or raise max_retries."
+			hint = fmt.Sprintf(" This was the answer %s, the most that max_retries allows; try again later, "+
+				"or unset max_retries to retry until the operation's deadline.", attemptsText(apiErr.Attempts))
 		}
 		diags.AddError("Segura API error",
 			fmt.Sprintf("Could not %s: %d %s: %s.%s%s", action, apiErr.StatusCode, apiErr.Code, apiErr.Message, hint, ref))
 	}
+}
+
+// attemptsText says how many requests a call sent, without claiming a retry that did not
+// happen.
+func attemptsText(n int) string {
+	switch n {
+	case 0:
+		return "before any request was sent"
+	case 1:
+		return "after 1 attempt"
+	}
+	return fmt.Sprintf("after %d attempts", n)
+}
+
+// addGiveUp explains a call that ended with its context: interrupted, or past the deadline.
+func addGiveUp(diags *diag.Diagnostics, action action, gu *client.GiveUpError) {
+	last := ""
+	if gu.Last != nil {
+		last = "\n\nThe last answer: " + gu.Last.Error() + "."
+	}
+	if gu.Interrupted {
+		diags.AddError("Interrupted",
+			fmt.Sprintf("Could not %s: Terraform was asked to stop (an interrupt, or another resource's failure) %s. "+
+				"Nothing that Segura did not confirm was saved in state. Run the same command again to finish: "+
+				"a create that reached Segura is replayed and adopted, never duplicated.%s",
+				action, attemptsText(gu.Attempts), last))
+		return
+	}
+	diags.AddError("Segura did not answer in time",
+		fmt.Sprintf("Could not %s: the operation's deadline came %s. Requests that got a 429, a 5xx or no answer are "+
+			"retried until then: raise the resource's timeouts to wait longer, or try again later.%s",
+			action, attemptsText(gu.Attempts), last))
 }
 
 // explainAzureFailure puts one reason of azure_connection_failed into plain words, with what

@@ -78,6 +78,8 @@ func (d *azureTenantDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
 	tenantID := m.TenantID.ValueString()
 	got, err := c.GetAzureTenant(ctx, tenantID)
 	if client.IsNotFound(err) {

@@ -35,12 +35,18 @@ var (
 	_ resource.ResourceWithModifyPlan     = &azureTenantResource{}
 )
 
-// Default timeouts of the operations.
+// Default timeouts of the operations. Reads, imports and data sources have no timeouts
+// block; defaultReadTimeout bounds them, retries included.
 const (
 	defaultCreateTimeout = 15 * time.Minute
 	defaultUpdateTimeout = 15 * time.Minute
 	defaultDeleteTimeout = 5 * time.Minute
+	defaultReadTimeout   = 5 * time.Minute
 )
+
+// interruptGrace is how long a create that Terraform interrupted after sending it may take to
+// learn the outcome.
+const interruptGrace = 30 * time.Second
 
 // NewAzureTenantResource is the segura_azure_tenant resource.
 func NewAzureTenantResource() resource.Resource { return &azureTenantResource{} }
@@ -205,6 +211,25 @@ func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateReq
 			created, err = c.CreateAzureTenant(ctx, in)
 			return err
 		})
+	if errors.Is(err, context.Canceled) && client.Sent(err) {
+		// Terraform asked the provider to stop after the create reached Segura, which may have
+		// connected the tenant. Ask again, under the same Idempotency-Key and on a context that
+		// the stop does not cancel, so that the outcome lands in state now.
+		recoverCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), interruptGrace)
+		defer cancel()
+		if created, err = c.CreateAzureTenant(recoverCtx, in); err == nil {
+			resp.Diagnostics.AddWarning("Apply interrupted after the connection was requested",
+				fmt.Sprintf("Terraform was asked to stop while Azure tenant %s was being connected. The request had "+
+					"already reached Segura, so the provider fetched its outcome: the connection is saved in state.", in.TenantID))
+		} else {
+			resp.Diagnostics.AddError("Interrupted",
+				fmt.Sprintf("Terraform was asked to stop while Azure tenant %s was being connected, after the request had "+
+					"reached Segura, and its outcome could not be learned within %s (%v). Nothing is lost: run the "+
+					"same apply again; it replays the request and adopts the connection, never duplicating it.",
+					in.TenantID, interruptGrace, err))
+			return
+		}
+	}
 	if err != nil {
 		addOperationError(&resp.Diagnostics, action{"connect", in.TenantID}, err)
 		return
@@ -257,6 +282,8 @@ func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
 	got, err := c.GetAzureTenant(ctx, state.TenantID.ValueString())
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Azure tenant connection no longer exists",

@@ -74,6 +74,8 @@ func (d *azureTenantsDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
 	tags, diags := tagList(ctx, m.Tags)
 	resp.Diagnostics.Append(diags...)
 	filter := client.ListAzureTenantsInput{

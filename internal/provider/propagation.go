@@ -51,6 +51,8 @@ type propagationGaveUp struct {
 	tries  int
 	waited time.Duration
 	reason string
+	// interrupted: Terraform asked the provider to stop during a wait.
+	interrupted bool
 }
 
 func (e *propagationGaveUp) Error() string { return e.last.Error() }
@@ -86,7 +88,8 @@ func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Dur
 		})
 		select {
 		case <-ctx.Done():
-			return &propagationGaveUp{last: err, tries: try, waited: clock.Since(start), reason: reason}
+			return &propagationGaveUp{last: err, tries: try, waited: clock.Since(start), reason: reason,
+				interrupted: errors.Is(ctx.Err(), context.Canceled)}
 		case <-clock.After(wait):
 		}
 		wait = min(wait*2, propagationMaxWait)
@@ -98,6 +101,13 @@ func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Dur
 // wait longer.
 func addOperationError(diags *diag.Diagnostics, action action, err error) {
 	var gaveUp *propagationGaveUp
+	if errors.As(err, &gaveUp) && gaveUp.interrupted {
+		diags.AddError("Interrupted",
+			fmt.Sprintf("Could not %s: Terraform was asked to stop while the provider waited for Microsoft Entra ID to "+
+				"propagate the credentials (Azure answered %s, %d tries). Segura connected nothing. Run the same "+
+				"command again to finish.", action, gaveUp.reason, gaveUp.tries))
+		return
+	}
 	if errors.As(err, &gaveUp) {
 		diags.AddError("Gave up waiting for Azure",
 			fmt.Sprintf("Could not %s: Azure still answered %s after %d tries over %s, since Microsoft Entra ID can "+

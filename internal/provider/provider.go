@@ -41,6 +41,9 @@ type seguraProvider struct {
 	// preflightTransport replaces the pre-flight's HTTP transport; nil in production. Tests
 	// give one that trusts their local Entra ID's certificate.
 	preflightTransport policy.Transporter
+	// retryWaitMin and retryWaitMax bound the backoff between retries; zero means the
+	// client's defaults. Tests against the emulator shorten them.
+	retryWaitMin, retryWaitMax time.Duration
 }
 
 type providerModel struct {
@@ -99,9 +102,10 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Validators: []validator.String{validators.Duration(false)},
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: "How many times a request is retried after a 429, a 5xx or a lost connection, with " +
-					"exponential backoff and `Retry-After` honoured; `0` turns retries off. Defaults to `5`. " +
-					"Falls back to `SEGURA_MAX_RETRIES`.",
+				MarkdownDescription: "At most this many retries of a request after a 429, a 5xx, a lost connection or a " +
+					"timeout, with exponential backoff and `Retry-After` honoured; `0` turns retries off. Unset (the " +
+					"default), requests are retried until the operation's deadline: the resource's `timeouts`, or " +
+					"5 minutes for reads and data sources. Falls back to `SEGURA_MAX_RETRIES`.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
 			},
@@ -201,6 +205,8 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		TokenURL:       r.apiURL(m.TokenURL, settingTokenURL, false),
 		RequestTimeout: r.duration(r.apiString(m.RequestTimeout, settingRequestTimeout, false), settingRequestTimeout, false, client.DefaultRequestTimeout),
 		MaxRetries:     r.maxRetries(m.MaxRetries),
+		RetryWaitMin:   p.retryWaitMin,
+		RetryWaitMax:   p.retryWaitMax,
 		Clock:          p.clock,
 	}
 	preflight := r.boolean(m.AzurePreflight, settingAzurePreflight, true)

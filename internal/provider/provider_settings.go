@@ -137,11 +137,12 @@ func (r *settingsReader) boolean(v types.Bool, s setting, def bool) bool {
 	return b
 }
 
-// maxRetries is max_retries as client.Config takes it: 0 there means the default, so a
-// configured 0 (no retries) becomes -1.
+// maxRetries is max_retries as client.Config takes it: unset is 0 there (no cap: retries end
+// at the operation's deadline), and a set 0 (no retries) is -1.
 func (r *settingsReader) maxRetries(v types.Int64) int {
-	n := int64(client.DefaultMaxRetries)
-	switch env := os.Getenv(settingMaxRetries.env); {
+	env := os.Getenv(settingMaxRetries.env)
+	var n int64
+	switch {
 	case !v.IsNull() && !v.IsUnknown():
 		n = v.ValueInt64()
 	case env != "":
@@ -150,6 +151,8 @@ func (r *settingsReader) maxRetries(v types.Int64) int {
 		if err != nil || n < 0 || n > maxRetriesLimit {
 			r.invalid(settingMaxRetries, env, fmt.Sprintf("is not a whole number from 0 to %d", maxRetriesLimit))
 		}
+	default:
+		return 0
 	}
 	if n == 0 {
 		return -1

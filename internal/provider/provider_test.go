@@ -27,9 +27,19 @@ var trustedTransport *http.Client
 
 // providers is the provider of a test, waiting on clock.
 func providers(clock clockwork.Clock) map[string]func() (tfprotov6.ProviderServer, error) {
-	p := &seguraProvider{version: "test", clock: clock, preflightTransport: trustedTransport}
+	return providersOf(&seguraProvider{version: "test", clock: clock, preflightTransport: trustedTransport})
+}
+
+func providersOf(p *seguraProvider) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){"segura": providerserver.NewProtocol6WithError(p)}
 }
+
+// Retry waits against the emulator: what tests check is that retries happen and end, not how
+// patient they are.
+const (
+	testRetryWaitMin = 10 * time.Millisecond
+	testRetryWaitMax = 200 * time.Millisecond
+)
 
 // skipClock is a fake clock on which every wait ends at once and moves the time on by its
 // length. The provider's propagation waits then take no real time, and an emulator that shares
@@ -53,14 +63,16 @@ func (c skipClock) Sleep(d time.Duration) { c.Advance(d) }
 // SEGURA_URL is set.
 type accEnv struct {
 	emu *emulator.Server // nil against a real server
-	// clock is the time of the provider and of the emulator: a skipClock against the emulator,
-	// the real clock against a real server.
+	// clock is the time of the provider: a skipClock shared with the emulator by default, the
+	// real clock against a real server or when the test chose the emulator's clock.
 	clock    clockwork.Clock
 	url      string
 	entraURL string // the emulator's Entra ID, for the pre-flight
 	id       string
 	secret   string
 	api      *client.Client
+	// retryWaitMin and retryWaitMax bound the provider's backoff; zero means its defaults.
+	retryWaitMin, retryWaitMax time.Duration
 }
 
 func TestMain(m *testing.M) {
@@ -80,7 +92,7 @@ func newAccEnv(t *testing.T) *accEnv {
 	if remoteServer() {
 		e := &accEnv{url: os.Getenv("SEGURA_URL"), id: os.Getenv("SEGURA_CLIENT_ID"), secret: os.Getenv("SEGURA_CLIENT_SECRET"),
 			clock: clockwork.NewRealClock()}
-		e.api = newTestClient(t, e.url, e.id, e.secret, e.clock)
+		e.api = newTestClient(t, client.Config{URL: e.url, ClientID: e.id, ClientSecret: e.secret, Clock: e.clock})
 		return e
 	}
 	return newEmulatorEnv(t, emulator.Options{}, "")
@@ -94,8 +106,14 @@ func newEmulatorEnv(t *testing.T, opts emulator.Options, why string) *accEnv {
 	if remoteServer() {
 		t.Skipf("skipped against SEGURA_URL: this test needs the emulator because %s", why)
 	}
-	clock := newSkipClock()
-	opts.Clock = clock
+	// By default the provider and the emulator share a skipClock. A test that sets the
+	// emulator's clock itself (real time for retries and timeouts, a fake one to hold
+	// requests) leaves the provider on the real clock.
+	clock := clockwork.NewRealClock()
+	if opts.Clock == nil {
+		skip := newSkipClock()
+		clock, opts.Clock = skip, skip
+	}
 	emu, err := emulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -104,25 +122,27 @@ func newEmulatorEnv(t *testing.T, opts emulator.Options, why string) *accEnv {
 	t.Cleanup(ts.Close)
 	entra := httptest.NewTLSServer(emu.EntraHandler())
 	t.Cleanup(entra.Close)
-	e := &accEnv{emu: emu, clock: clock, url: ts.URL, entraURL: entra.URL + "/", id: emulator.DemoClientID, secret: emulator.DemoClientSecret}
+	e := &accEnv{emu: emu, clock: clock, retryWaitMin: testRetryWaitMin, retryWaitMax: testRetryWaitMax, url: ts.URL, entraURL: entra.URL + "/", id: emulator.DemoClientID, secret: emulator.DemoClientSecret}
 	if opts.ClientID != "" {
 		e.id = opts.ClientID
 	}
 	if opts.ClientSecret != "" {
 		e.secret = opts.ClientSecret
 	}
-	e.api = newTestClient(t, e.url, e.id, e.secret, e.clock)
+	e.api = newTestClient(t, client.Config{URL: e.url, ClientID: e.id, ClientSecret: e.secret, Clock: e.clock,
+		RetryWaitMin: testRetryWaitMin, RetryWaitMax: testRetryWaitMax})
 	return e
 }
 
-// providers is the provider of a test against e, on e's clock.
+// providers is the provider of a test against e, on e's clock and with e's retry waits.
 func (e *accEnv) providers() map[string]func() (tfprotov6.ProviderServer, error) {
-	return providers(e.clock)
+	return providersOf(&seguraProvider{version: "test", clock: e.clock, preflightTransport: trustedTransport,
+		retryWaitMin: e.retryWaitMin, retryWaitMax: e.retryWaitMax})
 }
 
-func newTestClient(t *testing.T, url, id, secret string, clock clockwork.Clock) *client.Client {
+func newTestClient(t *testing.T, cfg client.Config) *client.Client {
 	t.Helper()
-	c, err := client.New(client.Config{URL: url, ClientID: id, ClientSecret: secret, Clock: clock})
+	c, err := client.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,6 +161,14 @@ func (e *accEnv) providerBlock(settings string) string {
 	}
 	return fmt.Sprintf("provider \"segura\" {\n  url                  = %q\n  client_id            = %q\n  client_secret        = %q\n"+
 		"  azure_authority_host = %q%s\n}\n", e.url, e.id, e.secret, e.entraURL, settings)
+}
+
+// fault injects f into the emulator.
+func (e *accEnv) fault(t *testing.T, f emulator.Fault) {
+	t.Helper()
+	if err := e.emu.AddFault(f); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // config prefixes a configuration with the provider block.

@@ -1,0 +1,408 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/emulator"
+)
+
+// These tests drive the real CLI of TF_ACC_TERRAFORM_PATH as a user would, with the provider
+// built from this tree as a plugin process of its own, so that they can interrupt or kill
+// either. terraform-plugin-testing cannot send signals.
+
+var providerBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildProvider builds the provider once per test binary, or takes SEGURA_TEST_PROVIDER_BIN
+// (to run these tests against another build of the provider).
+func buildProvider(t *testing.T) string {
+	t.Helper()
+	providerBinary.once.Do(func() {
+		if bin := os.Getenv("SEGURA_TEST_PROVIDER_BIN"); bin != "" {
+			providerBinary.path = bin
+			return
+		}
+		dir, err := os.MkdirTemp("", "segura-provider-")
+		if err != nil {
+			providerBinary.err = err
+			return
+		}
+		providerBinary.path = filepath.Join(dir, "terraform-provider-segura")
+		out, err := exec.Command("go", "build", "-o", providerBinary.path, "../..").CombinedOutput()
+		if err != nil {
+			providerBinary.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if providerBinary.err != nil {
+		t.Fatal(providerBinary.err)
+	}
+	return providerBinary.path
+}
+
+// cliEnv is a folder with a configuration, run by the real CLI against an emulator of the
+// test's own.
+type cliEnv struct {
+	t   *testing.T
+	emu *emulator.Server
+	url string
+	api *client.Client
+	dir string
+	cli string
+	env []string
+	// answers receives the route and status of every answer of the emulator.
+	answers chan string
+}
+
+// newCLIEnv starts an emulator on clock and writes a CLI configuration that uses the
+// provider built from this tree.
+func newCLIEnv(t *testing.T, clock clockwork.Clock, why string) *cliEnv {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 and TF_ACC_TERRAFORM_PATH")
+	}
+	if remoteServer() {
+		t.Skipf("skipped against SEGURA_URL: this test needs the emulator because %s", why)
+	}
+	cli := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if cli == "" {
+		t.Fatal("TF_ACC_TERRAFORM_PATH must name the CLI to drive")
+	}
+	bin := buildProvider(t)
+	e := &cliEnv{t: t, dir: t.TempDir(), cli: cli, answers: make(chan string, 100000)}
+	emu, err := emulator.New(emulator.Options{Clock: clock, OnAnswer: func(route, status string) {
+		select {
+		case e.answers <- route + " " + status:
+		default: // nobody is waiting for so many
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(emu)
+	t.Cleanup(ts.Close)
+	e.emu, e.url = emu, ts.URL
+	e.api = newTestClient(t, client.Config{URL: ts.URL, ClientID: emulator.DemoClientID, ClientSecret: emulator.DemoClientSecret,
+		RetryWaitMin: testRetryWaitMin, RetryWaitMax: testRetryWaitMax})
+	rc := filepath.Join(e.dir, "cli.tfrc")
+	if err := os.WriteFile(rc, fmt.Appendf(nil, "provider_installation {\n  dev_overrides {\n    \"segura/segura\" = %q\n  }\n  direct {}\n}\n",
+		filepath.Dir(bin)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	t.Cleanup(func() { killPlugins(bin, e.dir) })
+	return e
+}
+
+// writeTenants writes a configuration of n connections and returns their tenant IDs.
+func (e *cliEnv) writeTenants(n int) []string {
+	e.t.Helper()
+	run := "cli-" + uuid.NewString()[:8]
+	hcl, ids := manyTenants(run, n)
+	config := fmt.Sprintf(`terraform {
+  required_providers {
+    segura = {
+      source = "segura/segura"
+    }
+  }
+}
+
+provider "segura" {
+  url             = %q
+  client_id       = %q
+  client_secret   = %q
+  azure_preflight = false
+}
+`, e.url, emulator.DemoClientID, emulator.DemoClientSecret) + hcl
+	if err := os.WriteFile(filepath.Join(e.dir, "main.tf"), []byte(config), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+	return ids
+}
+
+// start runs the CLI with args in the folder; wait for it with the returned function.
+func (e *cliEnv) start(args ...string) (*exec.Cmd, func() (string, error)) {
+	e.t.Helper()
+	cmd := exec.Command(e.cli, args...)
+	cmd.Dir, cmd.Env = e.dir, e.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	return cmd, func() (string, error) {
+		err := cmd.Wait()
+		return out.String(), err
+	}
+}
+
+// apply runs terraform apply to the end and fails the test on any error.
+func (e *cliEnv) apply(args ...string) string {
+	e.t.Helper()
+	_, wait := e.start(append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, args...)...)
+	out, err := wait()
+	if err != nil || strings.Contains(out, "Error:") {
+		e.t.Fatalf("apply failed (%v):\n%s", err, out)
+	}
+	return out
+}
+
+// waitForAnswer returns once the emulator has answered route with status, and fails the
+// test with why if that does not happen within a minute (a hang, not a slow machine).
+func (e *cliEnv) waitForAnswer(route, status, why string) {
+	e.t.Helper()
+	timeout := time.After(time.Minute)
+	for {
+		select {
+		case a := <-e.answers:
+			if a == route+" "+status {
+				return
+			}
+		case <-timeout:
+			e.t.Fatalf("the emulator never answered %s %s: %s", route, status, why)
+		}
+	}
+}
+
+// holdCreates makes the emulator hold every create on clock until the test releases them,
+// and releases them when the test ends in any case, so that the server can close.
+func (e *cliEnv) holdCreates(clock *clockwork.FakeClock) (release func()) {
+	e.fault(emulator.Fault{Route: createRoute, LatencyMS: 60_000})
+	release = func() {
+		e.emu.ClearFaults()
+		clock.Advance(time.Minute)
+	}
+	e.t.Cleanup(release)
+	return release
+}
+
+// stateTenants are the tenant IDs of the connections in the folder's state.
+func (e *cliEnv) stateTenants() map[string]bool {
+	e.t.Helper()
+	out := map[string]bool{}
+	raw, err := os.ReadFile(filepath.Join(e.dir, "terraform.tfstate"))
+	if os.IsNotExist(err) {
+		return out
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var st struct {
+		Resources []struct {
+			Type      string `json:"type"`
+			Instances []struct {
+				Attributes struct {
+					ID string `json:"id"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, r := range st.Resources {
+		for _, i := range r.Instances {
+			if r.Type == "segura_azure_tenant" {
+				out[i.Attributes.ID] = true
+			}
+		}
+	}
+	return out
+}
+
+// serverTenants are the tenant IDs of every connection on the emulator.
+func (e *cliEnv) serverTenants() map[string]bool {
+	e.t.Helper()
+	out := map[string]bool{}
+	for tenant, err := range e.api.AllAzureTenants(context.Background(), client.ListAzureTenantsInput{PageSize: 200}) {
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		out[tenant.TenantID] = true
+	}
+	return out
+}
+
+// checkConverged fails the test unless the server and the state both hold exactly ids. (The
+// emulator keeps one connection per tenant: a duplicate would have failed the apply.)
+func (e *cliEnv) checkConverged(ids []string) {
+	e.t.Helper()
+	server, state := e.serverTenants(), e.stateTenants()
+	if len(server) != len(ids) || len(state) != len(ids) {
+		e.t.Errorf("%d connections on the server and %d in state, want %d in both", len(server), len(state), len(ids))
+	}
+	for _, id := range ids {
+		if !server[id] || !state[id] {
+			e.t.Errorf("tenant %s: on the server %v, in state %v", id, server[id], state[id])
+		}
+	}
+}
+
+// pluginPIDs are the processes of the provider binary bin started from dir's runs.
+func pluginPIDs(bin string) []int {
+	entries, _ := os.ReadDir("/proc") // no /proc: no plugin to find
+	var pids []int
+	for _, d := range entries {
+		var pid int
+		if _, err := fmt.Sscan(d.Name(), &pid); err != nil {
+			continue
+		}
+		if exe, err := os.Readlink(filepath.Join("/proc", d.Name(), "exe")); err == nil && exe == bin {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// killPlugins ends the provider processes left behind by a killed CLI.
+func killPlugins(bin, _ string) {
+	for _, pid := range pluginPIDs(bin) {
+		_ = syscall.Kill(pid, syscall.SIGKILL) // it may have exited meanwhile
+	}
+}
+
+// interruptedApply applies n connections whose creates the emulator holds, does what
+// interrupt does once `held` of them are in flight, releases them, then applies again: the
+// second apply must end with every connection on the server and in state, with no error.
+func interruptedApply(t *testing.T, interrupt func(e *cliEnv, cmd *exec.Cmd)) {
+	const n, held = 10, 5
+	clock := clockwork.NewFakeClock()
+	e := newCLIEnv(t, clock, "it holds creates in flight")
+	ids := e.writeTenants(n)
+	release := e.holdCreates(clock)
+	cmd, wait := e.start("apply", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", held))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // guards against a hang only
+	defer cancel()
+	if err := clock.BlockUntilContext(ctx, held); err != nil {
+		out, _ := wait()
+		t.Fatalf("the creates never reached the emulator: %v\n%s", err, out)
+	}
+	interrupt(e, cmd)
+	release() // the held creates are committed
+	out, err := wait()
+	t.Logf("interrupted apply (%v):\n%s", err, out)
+
+	e.apply("-parallelism=" + fmt.Sprint(held))
+	e.checkConverged(ids)
+}
+
+func TestAccCLI_interrupt(t *testing.T) {
+	interruptedApply(t, func(e *cliEnv, cmd *exec.Cmd) {
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+		// The provider, told to stop, asks again for the outcome of each create it sent: the
+		// same key, still in flight.
+		e.waitForAnswer(createRoute, "409", "the provider did not ask for the outcome of its interrupted creates")
+	})
+}
+
+func TestAccCLI_killTerraform(t *testing.T) {
+	interruptedApply(t, func(_ *cliEnv, cmd *exec.Cmd) {
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestAccCLI_killProvider(t *testing.T) {
+	interruptedApply(t, func(e *cliEnv, _ *exec.Cmd) {
+		pids := pluginPIDs(buildProvider(t))
+		if len(pids) == 0 {
+			t.Fatal("no provider process found to kill")
+		}
+		for _, pid := range pids {
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestAccCLI_interruptSavesWhatWasSent: after Ctrl-C, every connection that Segura made is
+// already in the interrupted run's state, before any second apply.
+func TestAccCLI_interruptSavesWhatWasSent(t *testing.T) {
+	const n, held = 10, 5
+	clock := clockwork.NewFakeClock()
+	e := newCLIEnv(t, clock, "it holds creates in flight")
+	e.writeTenants(n)
+	release := e.holdCreates(clock)
+	cmd, wait := e.start("apply", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", held))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := clock.BlockUntilContext(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	e.waitForAnswer(createRoute, "409", "the provider did not ask for the outcome of its interrupted creates")
+	release()
+	out, _ := wait()
+	server, state := e.serverTenants(), e.stateTenants()
+	if len(server) < held {
+		t.Fatalf("%d connections on the server, want the %d held ones at least:\n%s", len(server), held, out)
+	}
+	for id := range server {
+		if !state[id] {
+			t.Errorf("tenant %s is connected but not in the interrupted run's state", id)
+		}
+	}
+	if !strings.Contains(out, "Apply interrupted after the connection was requested") {
+		t.Errorf("the interrupted run does not say what happened:\n%s", out)
+	}
+	if strings.Contains(out, "unreachable") {
+		t.Errorf("the interrupted run blames the network:\n%s", out)
+	}
+}
+
+// TestAccCLI_throttledScale applies 200 connections at -parallelism=50 while 30% of requests
+// are answered 429 and every token is revoked twice mid-apply, then destroys them under the
+// same faults: no failure, and a handful of tokens.
+func TestAccCLI_throttledScale(t *testing.T) {
+	e := newCLIEnv(t, clockwork.NewRealClock(), "it injects faults")
+	ids := e.writeTenants(200)
+	e.fault(emulator.Fault{Route: createRoute, RevokeTokens: true, Probability: 0.02, Count: 2})
+	e.fault(emulator.Fault{Status: 429, Probability: 0.3})
+	e.apply("-parallelism=50")
+	e.checkConverged(ids)
+	if n := e.emu.Counts().Total(createRoute, "401"); n == 0 {
+		t.Error("no create met a revoked token: the revocations did not happen mid-apply")
+	}
+	if n := e.emu.Counts().Total("POST /oauth2/token", "200"); n > 6 {
+		t.Errorf("%d tokens fetched for 200 creates and 2 revocations, want a handful", n)
+	}
+	e.fault(emulator.Fault{Route: "DELETE /api/cloud-entitlements/v1/azure/tenants/{tenant_id}", RevokeTokens: true, Probability: 0.02, Count: 1})
+	_, wait := e.start("destroy", "-auto-approve", "-input=false", "-no-color", "-parallelism=50")
+	if out, err := wait(); err != nil || strings.Contains(out, "Error:") {
+		t.Fatalf("destroy failed (%v):\n%s", err, out)
+	}
+	if left := e.serverTenants(); len(left) != 0 {
+		t.Errorf("%d connections left after destroy", len(left))
+	}
+}
+
+func (e *cliEnv) fault(f emulator.Fault) {
+	e.t.Helper()
+	if err := e.emu.AddFault(f); err != nil {
+		e.t.Fatal(err)
+	}
+}
