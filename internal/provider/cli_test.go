@@ -58,6 +58,13 @@ func buildProvider(t *testing.T) string {
 	return providerBinary.path
 }
 
+// removeBuiltProvider removes the provider that buildProvider built, if any.
+func removeBuiltProvider() {
+	if providerBinary.path != "" && os.Getenv("SEGURA_TEST_PROVIDER_BIN") == "" {
+		_ = os.RemoveAll(filepath.Dir(providerBinary.path)) // a leftover temporary folder is harmless
+	}
+}
+
 // cliEnv is a folder with a configuration, run by the real CLI against an emulator of the
 // test's own.
 type cliEnv struct {

@@ -81,7 +81,9 @@ func TestMain(m *testing.M) {
 	ts := httptest.NewTLSServer(http.NotFoundHandler())
 	trustedTransport = ts.Client()
 	ts.Close()
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBuiltProvider()
+	os.Exit(code)
 }
 
 func remoteServer() bool { return os.Getenv("SEGURA_URL") != "" }
