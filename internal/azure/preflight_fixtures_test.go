@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
@@ -106,12 +105,7 @@ func fixtureEntra(t *testing.T) azure.Preflight {
 func TestPreflight_againstEntraIDFormats(t *testing.T) {
 	p := fixtureEntra(t)
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name, tenant, app, secret, mode string
-		reason                          string // "" means success
-		aadsts                          int
-		missing                         []string
-	}{
+	checkPreflight(t, p, []preflightCase{
 		{"roles cover the read mode", fixtureTenant, fixtureApp, "good", "read", "", 0, nil},
 		{"roles lack the read_write permissions", fixtureTenant, fixtureApp, "good", "read_write", azure.ReasonMissingPermissions, 0,
 			[]string{"Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "RoleManagement.ReadWrite.Directory"}},
@@ -119,24 +113,7 @@ func TestPreflight_againstEntraIDFormats(t *testing.T) {
 		{"expired secret", fixtureTenant, fixtureApp, "expired", "read", azure.ReasonInvalidClientSecret, 7000222, nil},
 		{"unknown application", fixtureTenant, unknownApp, "good", "read", azure.ReasonApplicationNotFound, 700016, nil},
 		{"unknown tenant", unknownTenant, fixtureApp, "good", "read", azure.ReasonTenantNotFound, 90002, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := p.Check(ctx, tc.tenant, tc.app, tc.secret, tc.mode)
-			if tc.reason == "" {
-				if err != nil {
-					t.Fatalf("want success, got %v", err)
-				}
-				return
-			}
-			var f *azure.Failure
-			if !errors.As(err, &f) {
-				t.Fatalf("want a Failure, got %T %v", err, err)
-			}
-			if f.Reason != tc.reason || f.AADSTS != tc.aadsts || !slices.Equal(f.Missing, tc.missing) {
-				t.Errorf("got %+v, want reason %s, AADSTS%d, missing %v", f, tc.reason, tc.aadsts, tc.missing)
-			}
-		})
-	}
+	})
 
 	// An Entra ID error that says nothing about the credentials is not a Failure: the caller
 	// warns and lets Segura verify.

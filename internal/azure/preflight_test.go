@@ -37,29 +37,20 @@ func entra(t *testing.T) azure.Preflight {
 	return azure.Preflight{Environment: "public", AuthorityHost: ts.URL + "/", Transport: ts.Client()}
 }
 
-func TestPreflight_againstEntraID(t *testing.T) {
-	p := entra(t)
-	ctx := context.Background()
-	cases := []struct {
-		name             string
-		tenant, app, sec string
-		mode             string
-		reason           string
-		aadsts           int
-		missing          []string
-	}{
-		{"all granted", tenant, readApp, "good-secret", "read", "", 0, nil},
-		{"wrong secret", tenant, readApp, "wrong", "read", azure.ReasonInvalidClientSecret, 7000215, nil},
-		{"not yet valid secret", tenant, readApp, "late-secret", "read", azure.ReasonInvalidClientSecret, 7000215, nil},
-		{"unknown application", tenant, "bbbbbbbb-0000-4000-8000-000000000009", "good-secret", "read", azure.ReasonApplicationNotFound, 700016, nil},
-		{"application not yet propagated", tenant, laterApp, "new-app-secret", "read", azure.ReasonApplicationNotFound, 700016, nil},
-		{"unknown tenant", "33333333-3333-4333-8333-333333333333", readApp, "good-secret", "read", azure.ReasonTenantNotFound, 90002, nil},
-		{"read app in read_write mode", tenant, readApp, "good-secret", "read_write", azure.ReasonMissingPermissions, 0,
-			[]string{"Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "RoleManagement.ReadWrite.Directory"}},
-	}
+// preflightCase is a Check of the pre-flight and its expected outcome: success when reason
+// is empty, else a Failure with that reason, AADSTS code and missing permissions.
+type preflightCase struct {
+	name, tenant, app, secret, mode string
+	reason                          string
+	aadsts                          int
+	missing                         []string
+}
+
+func checkPreflight(t *testing.T, p azure.Preflight, cases []preflightCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := p.Check(ctx, tc.tenant, tc.app, tc.sec, tc.mode)
+			err := p.Check(context.Background(), tc.tenant, tc.app, tc.secret, tc.mode)
 			if tc.reason == "" {
 				if err != nil {
 					t.Fatalf("want success, got %v", err)
@@ -75,6 +66,21 @@ func TestPreflight_againstEntraID(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestPreflight_againstEntraID(t *testing.T) {
+	p := entra(t)
+	ctx := context.Background()
+	checkPreflight(t, p, []preflightCase{
+		{"all granted", tenant, readApp, "good-secret", "read", "", 0, nil},
+		{"wrong secret", tenant, readApp, "wrong", "read", azure.ReasonInvalidClientSecret, 7000215, nil},
+		{"not yet valid secret", tenant, readApp, "late-secret", "read", azure.ReasonInvalidClientSecret, 7000215, nil},
+		{"unknown application", tenant, "bbbbbbbb-0000-4000-8000-000000000009", "good-secret", "read", azure.ReasonApplicationNotFound, 700016, nil},
+		{"application not yet propagated", tenant, laterApp, "new-app-secret", "read", azure.ReasonApplicationNotFound, 700016, nil},
+		{"unknown tenant", "33333333-3333-4333-8333-333333333333", readApp, "good-secret", "read", azure.ReasonTenantNotFound, 90002, nil},
+		{"read app in read_write mode", tenant, readApp, "good-secret", "read_write", azure.ReasonMissingPermissions, 0,
+			[]string{"Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "RoleManagement.ReadWrite.Directory"}},
+	})
 	// A partly consented app: only Directory.Read.All is granted.
 	err := p.Check(ctx, tenant, partialApp, "no-consent-secret", "read")
 	var f *azure.Failure

@@ -75,6 +75,23 @@ func (e *accEnv) checkAllConnected(t *testing.T, run string, tenantIDs []string)
 	}
 }
 
+// applyPlanDestroy applies n connections with the provider settings given, checks that each is
+// connected once and in state, that a plan then shows no changes, and that destroy leaves none.
+func (e *accEnv) applyPlanDestroy(t *testing.T, name string, n int, settings string) {
+	t.Helper()
+	run := name + "-" + uuid.NewString()[:8]
+	hcl, tenantIDs := manyTenants(run, n)
+	config := e.configWith(settings, hcl)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
+		CheckDestroy:             e.checkGone(tenantIDs...),
+		Steps: []resource.TestStep{
+			{Config: config, Check: e.checkAllConnected(t, run, tenantIDs)},
+			{Config: config, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
+	})
+}
+
 // TestAccAzureTenant_slowCreate: Segura takes longer to verify a new connection than
 // request_timeout allows one attempt. The retry, with the same Idempotency-Key, finds the
 // first request still running (409 idempotency_key_in_use) and waits for its answer: the
@@ -117,17 +134,7 @@ func TestAccAzureTenant_storm(t *testing.T) {
 			} {
 				e.fault(t, f)
 			}
-			run := "storm-" + uuid.NewString()[:8]
-			hcl, tenantIDs := manyTenants(run, 20)
-			config := e.configWith("azure_preflight = false\n  request_timeout = \"5s\"", hcl)
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: e.providers(),
-				CheckDestroy:             e.checkGone(tenantIDs...),
-				Steps: []resource.TestStep{
-					{Config: config, Check: e.checkAllConnected(t, run, tenantIDs)},
-					{Config: config, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
-				},
-			})
+			e.applyPlanDestroy(t, "storm", 20, "azure_preflight = false\n  request_timeout = \"5s\"")
 			if e.count(createRoute, "dropped")+e.count(createRoute, "503")+e.count(createRoute, "429") == 0 {
 				t.Error("no create met a fault: the storm did not happen")
 			}
@@ -145,17 +152,7 @@ func TestAccAzureTenant_shortLivedTokens(t *testing.T) {
 		"it shortens the tokens' lifetime")
 	e.retryWaitMin, e.retryWaitMax = 500*time.Millisecond, 5*time.Second
 	e.fault(t, emulator.Fault{Status: 429, Probability: 0.4})
-	run := "tokens-" + uuid.NewString()[:8]
-	hcl, tenantIDs := manyTenants(run, 30)
-	config := e.configWith("azure_preflight = false", hcl)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: e.providers(),
-		CheckDestroy:             e.checkGone(tenantIDs...),
-		Steps: []resource.TestStep{
-			{Config: config, Check: e.checkAllConnected(t, run, tenantIDs)},
-			{Config: config, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
-		},
-	})
+	e.applyPlanDestroy(t, "tokens", 30, "azure_preflight = false")
 	if n := e.count("POST /oauth2/token", "200"); n < 3 {
 		t.Errorf("%d tokens issued: the test did not outlast a token's lifetime", n)
 	}
