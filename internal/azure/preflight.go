@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -119,10 +120,14 @@ func (p Preflight) Check(ctx context.Context, tenantID, appID, secret, mode stri
 	if p.AuthorityHost != "" {
 		cfg.ActiveDirectoryAuthorityHost = p.AuthorityHost
 	}
+	transport := p.Transport
+	if transport == nil {
+		transport = withoutRedirects()
+	}
 	cred, err := azidentity.NewClientSecretCredential(tenantID, appID, secret, &azidentity.ClientSecretCredentialOptions{
 		ClientOptions: azcore.ClientOptions{
 			Cloud:     cfg,
-			Transport: p.Transport,
+			Transport: transport,
 			Retry:     policy.RetryOptions{MaxRetries: 1, RetryDelay: 500 * time.Millisecond},
 		},
 		// The clouds above are known; discovery would only add a call to the public cloud.
@@ -148,6 +153,16 @@ func (p Preflight) Check(ctx context.Context, tenantID, appID, secret, mode stri
 		return &Failure{Reason: ReasonMissingPermissions, Missing: missing}
 	}
 	return nil
+}
+
+// withoutRedirects is the pre-flight's HTTP client: a redirect would carry the application's
+// secret to wherever it points, so none is followed (the 3xx then fails the sign-in, and the
+// pre-flight is skipped with a warning; Segura verifies anyway).
+func withoutRedirects() *http.Client {
+	return &http.Client{
+		Transport:     http.DefaultTransport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // rolesClaim reads the Graph application permissions from an access token. The token is not

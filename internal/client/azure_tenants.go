@@ -44,10 +44,14 @@ func (c *Client) CreateAzureTenant(ctx context.Context, in CreateAzureTenantInpu
 	}
 	for range maxKeyGenerations {
 		var out AzureTenant
-		ans, err := c.do(ctx, call{
+		cl := call{
 			method: http.MethodPost, path: pathAzureTenants, rawBody: body, out: &out,
 			header: http.Header{headerIdempotencyKey: []string{key}},
-		})
+		}
+		ans, err := c.do(ctx, cl)
+		if err == nil {
+			err = checkTenant(cl, ans, &out, in.TenantID)
+		}
 		if ans == nil || ans.header.Get(headerReplayed) != "true" {
 			if isVerdict(err) {
 				// Segura keeps this refusal for replay under key: the next try goes on from
@@ -102,17 +106,23 @@ func (c *Client) derivedKey(parts ...[]byte) string {
 
 // GetAzureTenant reads one connection; IsNotFound(err) when there is none.
 func (c *Client) GetAzureTenant(ctx context.Context, tenantID string) (*AzureTenant, error) {
-	var out AzureTenant
-	if _, err := c.do(ctx, call{method: http.MethodGet, path: tenantPath(tenantID), out: &out}); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return c.tenantCall(ctx, tenantID, call{method: http.MethodGet, path: tenantPath(tenantID)})
 }
 
 // UpdateAzureTenant changes the fields of in that are not nil.
 func (c *Client) UpdateAzureTenant(ctx context.Context, tenantID string, in UpdateAzureTenantInput) (*AzureTenant, error) {
+	return c.tenantCall(ctx, tenantID, call{method: http.MethodPatch, path: tenantPath(tenantID), body: in})
+}
+
+// tenantCall runs cl, whose answer is the connection of tenantID, checked.
+func (c *Client) tenantCall(ctx context.Context, tenantID string, cl call) (*AzureTenant, error) {
 	var out AzureTenant
-	if _, err := c.do(ctx, call{method: http.MethodPatch, path: tenantPath(tenantID), body: in, out: &out}); err != nil {
+	cl.out = &out
+	ans, err := c.do(ctx, cl)
+	if err == nil {
+		err = checkTenant(cl, ans, &out, tenantID)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -143,17 +153,33 @@ func (c *Client) ListAzureTenants(ctx context.Context, in ListAzureTenantsInput)
 		q.Set(queryPageToken, in.PageToken)
 	}
 	var out AzureTenantPage
-	if _, err := c.do(ctx, call{method: http.MethodGet, path: pathAzureTenants, query: q, out: &out}); err != nil {
+	cl := call{method: http.MethodGet, path: pathAzureTenants, query: q, out: &out}
+	ans, err := c.do(ctx, cl)
+	if err != nil {
 		return nil, err
+	}
+	for i := range out.Items {
+		if err := checkTenant(cl, ans, &out.Items[i], ""); err != nil {
+			return nil, err
+		}
 	}
 	return &out, nil
 }
 
+// MaxPages bounds the pages that AllAzureTenants reads: 2,000,000 connections at 200 a page.
+const MaxPages = 10_000
+
 // AllAzureTenants yields every connection that matches in, following next_page_token to the
-// last page. It stops at the first error, which it yields.
+// last page. It stops at the first error, which it yields, and with an error when a page
+// token comes again (a server that would loop) or after MaxPages pages.
 func (c *Client) AllAzureTenants(ctx context.Context, in ListAzureTenantsInput) iter.Seq2[AzureTenant, error] {
 	return func(yield func(AzureTenant, error) bool) {
-		for {
+		seen := map[string]bool{}
+		for pages := 1; ; pages++ {
+			if pages > MaxPages {
+				yield(AzureTenant{}, fmt.Errorf("client: GET %s: more than %d pages; stopped", pathAzureTenants, MaxPages))
+				return
+			}
 			page, err := c.ListAzureTenants(ctx, in)
 			if err != nil {
 				yield(AzureTenant{}, err)
@@ -167,6 +193,12 @@ func (c *Client) AllAzureTenants(ctx context.Context, in ListAzureTenantsInput) 
 			if page.NextPageToken == "" {
 				return
 			}
+			if seen[page.NextPageToken] {
+				yield(AzureTenant{}, fmt.Errorf("client: GET %s: the server gave page token %q again; stopped, as it "+
+					"would never end", pathAzureTenants, page.NextPageToken))
+				return
+			}
+			seen[page.NextPageToken] = true
 			in.PageToken = page.NextPageToken
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -120,7 +121,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	newRetrying := func() *retryablehttp.Client {
 		return &retryablehttp.Client{
-			HTTPClient:   &http.Client{Transport: &wholeAnswers{base: transport}, Timeout: cfg.RequestTimeout},
+			HTTPClient: &http.Client{
+				Transport:     &wholeAnswers{base: transport},
+				Timeout:       cfg.RequestTimeout,
+				CheckRedirect: noRedirects,
+			},
 			RetryWaitMin: cfg.RetryWaitMin,
 			RetryWaitMax: cfg.RetryWaitMax,
 			RetryMax:     retryMax,
@@ -154,8 +159,11 @@ func New(cfg Config) (*Client, error) {
 			TokenURL:     tokenURL,
 			AuthStyle:    oauth2.AuthStyleInParams,
 		},
-		httpClient: &http.Client{Transport: &userAgentTransport{ua: cfg.UserAgent, base: newRetrying().StandardClient().Transport}},
-		clock:      cfg.Clock,
+		httpClient: &http.Client{
+			Transport:     &userAgentTransport{ua: cfg.UserAgent, base: newRetrying().StandardClient().Transport},
+			CheckRedirect: noRedirects,
+		},
+		clock: cfg.Clock,
 	}
 	// Every retry carries a token valid when it is sent: a token may expire, or be renewed by
 	// another call, while this one waits out a backoff.
@@ -172,13 +180,29 @@ func New(cfg Config) (*Client, error) {
 }
 
 // CheckURL explains what is wrong with the URL of the API or of its token endpoint, or returns
-// nil. It is the one rule for both; the provider applies it at plan time too.
+// nil. It is the one rule for both; the provider applies it at plan time too. Credentials
+// travel only over https, except to this machine (localhost, 127.0.0.0/8, ::1), where the
+// emulator and tests listen.
 func CheckURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("is not an absolute http or https URL such as https://acme.segura.security")
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return errors.New("is not an absolute https URL such as https://acme.segura.security")
+	case u.User != nil:
+		return errors.New("holds a user name or password; give credentials in client_id and client_secret")
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return errors.New("is plain http to another machine, which would send the credentials in clear text; " +
+			"use https (http is accepted for localhost, 127.0.0.0/8 and ::1 only)")
 	}
 	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // call is one API operation.
@@ -192,6 +216,8 @@ type call struct {
 	header  http.Header
 	// out receives the decoded success body; nil discards it.
 	out any
+	// secrets are what the call sends that must never be shown (see secrets.go).
+	secrets []string
 }
 
 // answer is the last HTTP answer of a call.
@@ -210,11 +236,6 @@ const maxTokenRefreshes = 3
 // (revoked or expired since); a fresh token that the API never accepted means that it
 // refuses these credentials. The answer is nil when none arrived.
 func (c *Client) do(ctx context.Context, cl call) (*answer, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, DefaultCallTimeout)
-		defer cancel()
-	}
 	body := cl.rawBody
 	if body == nil && cl.body != nil {
 		var err error
@@ -222,6 +243,19 @@ func (c *Client) do(ctx context.Context, cl call) (*answer, error) {
 			return nil, fmt.Errorf("client: encoding %s %s: %w", cl.method, cl.path, err)
 		}
 	}
+	cl.rawBody, cl.secrets = body, c.secretsOf(body)
+	ans, err := c.send(ctx, cl)
+	return ans, maskError(err, cl.secrets)
+}
+
+// send is do without the masking of secrets in errors.
+func (c *Client) send(ctx context.Context, cl call) (*answer, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultCallTimeout)
+		defer cancel()
+	}
+	body := cl.rawBody
 	u := c.baseURL + cl.path
 	if len(cl.query) > 0 {
 		u += "?" + cl.query.Encode()
@@ -251,7 +285,7 @@ func (c *Client) do(ctx context.Context, cl call) (*answer, error) {
 
 		start := time.Now()
 		c.log.Debug(ctx, "API request", map[string]any{
-			"method": cl.method, "path": cl.path, "query": cl.query.Encode(), "body": redactBody(body),
+			"method": cl.method, "path": cl.path, "query": cl.query.Encode(), "body": mask(redactBody(body), cl.secrets),
 		})
 		resp, err := c.http.Do(req)
 		if err != nil {
@@ -262,7 +296,7 @@ func (c *Client) do(ctx context.Context, cl call) (*answer, error) {
 		c.log.Debug(ctx, "API response", map[string]any{
 			"method": cl.method, "path": cl.path, "status": resp.StatusCode,
 			"request_id": requestID(resp), "duration_ms": time.Since(start).Milliseconds(),
-			"attempts": tries.count(), "body": redactBody(ans.body),
+			"attempts": tries.count(), "body": mask(redactBody(ans.body), cl.secrets),
 		})
 
 		if refused := tries.lastToken(); resp.StatusCode == http.StatusUnauthorized && refreshes < maxTokenRefreshes &&
@@ -304,6 +338,10 @@ func (c *Client) gaveUp(ctx context.Context, cl call, tries *attempts, err error
 
 func decodeAPIError(cl call, resp *http.Response, body []byte) *APIError {
 	apiErr := &APIError{Method: cl.method, Path: cl.path, StatusCode: resp.StatusCode, RequestID: requestID(resp)}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		apiErr.Message = redirectMessage(resp)
+		return apiErr
+	}
 	var env errorEnvelope
 	if err := json.Unmarshal(body, &env); err == nil && env.Error.Code != "" {
 		apiErr.Code = env.Error.Code
@@ -319,4 +357,15 @@ func decodeAPIError(cl call, resp *http.Response, body []byte) *APIError {
 		}
 	}
 	return apiErr
+}
+
+// noRedirects is the redirect policy of every HTTP client here: a redirect is never followed,
+// since it would carry the client secret, a token or an Azure secret to wherever it points.
+// The 3xx itself is returned, and becomes an error naming its Location.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// redirectMessage explains a 3xx, which the client never follows.
+func redirectMessage(resp *http.Response) string {
+	return fmt.Sprintf("%s to %q: redirects are not followed, so that credentials never go to another address; "+
+		"if the API has moved, set the url (or token_url) to its new address", http.StatusText(resp.StatusCode), resp.Header.Get("Location"))
 }

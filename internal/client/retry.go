@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -22,6 +24,9 @@ func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, err
 		return false, ctx.Err()
 	}
 	if err != nil {
+		if errors.Is(err, errAnswerTooLarge) {
+			return false, nil
+		}
 		// Refusals that no retry can mend (bad scheme, untrusted certificate) stay final.
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
@@ -147,9 +152,15 @@ func (a *attempts) lastError(cl call) error {
 	return nil
 }
 
+// MaxAnswerBytes is the largest answer the client reads; a larger one is refused after
+// reading at most this much, so that a broken or hostile server cannot exhaust memory.
+const MaxAnswerBytes = 4 << 20
+
+var errAnswerTooLarge = fmt.Errorf("the answer is larger than %d MiB, the most the client reads", MaxAnswerBytes>>20)
+
 // wholeAnswers reads each answer whole within its attempt, so that a connection lost or a
 // timeout while reading is an error of that attempt, which the retry policy retries, and
-// records every attempt of a call.
+// records every attempt of a call. Answers are bounded by MaxAnswerBytes.
 type wholeAnswers struct {
 	base http.RoundTripper
 }
@@ -164,8 +175,16 @@ func (t *wholeAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
 		tries.record(nil, nil, err)
 		return nil, err
 	}
-	body, err := io.ReadAll(resp.Body)
+	if resp.ContentLength > MaxAnswerBytes {
+		resp.Body.Close()
+		tries.record(nil, nil, errAnswerTooLarge)
+		return nil, errAnswerTooLarge
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBytes+1))
 	resp.Body.Close()
+	if err == nil && len(body) > MaxAnswerBytes {
+		err = errAnswerTooLarge
+	}
 	if err != nil {
 		tries.record(nil, nil, err)
 		return nil, err

@@ -135,7 +135,7 @@ func tokenError(tokenURL string, err error) error {
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
-		return &APIError{
+		apiErr := &APIError{
 			Method:     http.MethodPost,
 			Path:       path,
 			StatusCode: re.Response.StatusCode,
@@ -143,6 +143,10 @@ func tokenError(tokenURL string, err error) error {
 			Message:    re.ErrorDescription,
 			RequestID:  requestID(re.Response),
 		}
+		if re.Response.StatusCode >= 300 && re.Response.StatusCode < 400 {
+			apiErr.Message = redirectMessage(re.Response)
+		}
+		return apiErr
 	}
 	return &TransportError{Method: http.MethodPost, Path: path, Err: err}
 }

@@ -70,7 +70,9 @@ type Server struct {
 	tenants     map[string]*tenantRecord // by lowercase tenant ID
 	tokens      map[string]issuedToken   // by access token
 	idempotency map[string]*idemEntry    // by the caller's client ID and the key
-	controls    controls
+	// secretSalt salts the hashes of secrets; it is kept in the state file.
+	secretSalt []byte
+	controls   controls
 
 	mux *http.ServeMux
 }
@@ -109,6 +111,10 @@ func New(opts Options) (*Server, error) {
 		idempotency: map[string]*idemEntry{},
 	}
 	s.controls.counts = map[string]map[string]int{}
+	s.secretSalt = make([]byte, 16)
+	if _, err := rand.Read(s.secretSalt); err != nil {
+		return nil, err
+	}
 	if err := s.load(); err != nil {
 		return nil, err
 	}

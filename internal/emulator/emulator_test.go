@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"golang.org/x/crypto/argon2"
 )
 
 const (
@@ -728,7 +729,12 @@ func TestConcurrentCreates_oneWinsPerTenant(t *testing.T) {
 // TestLatency_theServerGoesOnWhenTheClientLeaves: a slow create is committed, and its answer
 // kept for replay, although its client gave up before the answer came.
 func TestLatency_theServerGoesOnWhenTheClientLeaves(t *testing.T) {
-	h := newHarness(t, Options{})
+	answered := make(chan string, 100)
+	h := newHarness(t, Options{OnAnswer: func(route, status string) {
+		if route == "POST "+tenantsPath {
+			answered <- status
+		}
+	}})
 	if err := h.srv.AddFault(Fault{Route: "POST " + tenantsPath, LatencyMS: 5000, Count: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -757,6 +763,9 @@ func TestLatency_theServerGoesOnWhenTheClientLeaves(t *testing.T) {
 		t.Fatal("the canceled request got an answer")
 	}
 	h.clock.Advance(5 * time.Second)
+	if got := <-answered; got != "201" {
+		t.Fatalf("the held create answered %s", got)
+	}
 	if a := h.do("POST", tenantsPath, tenantBody(tenantA, appA1, "s", "read"), "Idempotency-Key", "slow"); a.status != http.StatusCreated || a.header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("the same key after the client left: %d %v %s, want the replayed 201", a.status, a.header, a.raw)
 	}
@@ -786,4 +795,80 @@ func TestFaults_revokeTokens(t *testing.T) {
 	if a := h.do("GET", tenantsPath, nil); a.status != http.StatusOK {
 		t.Errorf("a new token after the revocation: %d", a.status)
 	}
+}
+
+func TestDecodeInput_refusesTrailingDataAndNamesJSONKinds(t *testing.T) {
+	h := newHarness(t, Options{})
+	valid := `{"name":"n","tenant_id":"` + tenantA + `","application_id":"` + appA1 + `","secret_value":"s","integration_mode":"read"}`
+	for body, want := range map[string]string{
+		valid + `{}`:                "nothing after it",
+		valid + ` garbage`:          "nothing after it",
+		`["not","an","object"]`:     "not a JSON object",
+		`{"name": 42}`:              "must be a string",
+		`{"tags": "prod"}`:          "must be a list of strings",
+		`{"name":"n"`:               "not a JSON object",
+		`{"colour":"blue"}`:         "not a field",
+		`{"secret_value": {"a":1}}`: "must be a string",
+	} {
+		a := h.do("POST", tenantsPath, body)
+		if a.status != http.StatusBadRequest || !strings.Contains(string(a.raw), want) {
+			t.Errorf("%s: %d %s, want 400 saying %q", body, a.status, a.raw, want)
+		}
+		if strings.Contains(string(a.raw), "emulator.") || strings.Contains(string(a.raw), "Go value") {
+			t.Errorf("%s: the message names Go types: %s", body, a.raw)
+		}
+	}
+	if a := h.do("POST", tenantsPath, valid+"\n"); a.status != http.StatusCreated {
+		t.Errorf("white space after the object: %d %s", a.status, a.raw)
+	}
+}
+
+func TestStateFile_holdsArgon2idHashes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	h := newHarness(t, Options{StateFile: file})
+	h.mustCreate(tenantBody(tenantA, appA1, "hashed-secret", "read"))
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st stateFile
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	want := argon2.IDKey([]byte("hashed-secret"), st.SecretSalt, 2, 19*1024, 1, 32)
+	if len(st.SecretSalt) != 16 || !bytes.Equal(st.Tenants[tenantA].SecretHash, want) {
+		t.Errorf("the state file does not hold the argon2id hash of the secret with its salt: %s", raw)
+	}
+	// A restarted emulator keeps the salt, so it still knows the secret is in use.
+	h2 := newHarness(t, Options{StateFile: file})
+	if a := h2.do("POST", tenantsPath, tenantBody(tenantB, appB1, "hashed-secret", "read")); a.errCode() != codeSecretInUse {
+		t.Errorf("after restart, a reused secret: %d %s", a.status, a.raw)
+	}
+}
+
+// FuzzDecodeInput: whatever the body, decoding neither panics nor accepts what validation
+// would refuse, and its messages never name Go types.
+func FuzzDecodeInput(f *testing.F) {
+	for _, seed := range []string{
+		`{"name":"n","tenant_id":"` + tenantA + `","application_id":"` + appA1 + `","secret_value":"s","integration_mode":"read"}`,
+		`{"tags":["a","a"]}`, `{"name":"\u0007"}`, `[]`, `{} {}`, `{"status":"paused"}`, `null`, `{"tags":null}`, "",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		in, details := decodeInput(body)
+		for _, d := range details {
+			if strings.Contains(d.Message, "emulator.") || strings.Contains(d.Message, "Go value") {
+				t.Errorf("a message names Go types: %q", d.Message)
+			}
+		}
+		if details != nil {
+			return
+		}
+		for _, d := range in.validate() {
+			if d.Field == "" || d.Reason == "" || d.Message == "" {
+				t.Errorf("a validation detail is incomplete: %+v", d)
+			}
+		}
+	})
 }

@@ -11,9 +11,11 @@ import (
 	"time"
 )
 
-// stateFile is what -state-file holds: the connections, with salted secret hashes only.
+// stateFile is what -state-file holds: the connections, with argon2id hashes of their
+// secrets only, and the salt of those hashes.
 type stateFile struct {
-	Tenants map[string]*tenantRecord `json:"tenants"`
+	SecretSalt []byte                   `json:"secret_salt"`
+	Tenants    map[string]*tenantRecord `json:"tenants"`
 }
 
 // tempStatePattern names the temporary files saveLocked writes before it renames one over the
@@ -45,8 +47,14 @@ func (s *Server) load() error {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return fmt.Errorf("state file %s: %w", s.opts.StateFile, err)
 	}
+	if len(st.SecretSalt) == 0 && len(st.Tenants) > 0 {
+		return fmt.Errorf("state file %s: its secret hashes have no salt; it was written by an older emulator: delete it", s.opts.StateFile)
+	}
 	if st.Tenants != nil {
 		s.tenants = st.Tenants
+	}
+	if len(st.SecretSalt) > 0 {
+		s.secretSalt = st.SecretSalt
 	}
 	return nil
 }
@@ -57,7 +65,7 @@ func (s *Server) saveLocked() error {
 	if s.opts.StateFile == "" {
 		return nil
 	}
-	b, err := json.MarshalIndent(stateFile{Tenants: s.tenants}, "", "  ")
+	b, err := json.MarshalIndent(stateFile{SecretSalt: s.secretSalt, Tenants: s.tenants}, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -2,15 +2,17 @@ package emulator
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 )
 
 const (
@@ -32,8 +34,8 @@ type tenantRecord struct {
 	Status          string    `json:"status"`
 	ConnectedAt     time.Time `json:"connected_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
-	SecretSalt      []byte    `json:"secret_salt"`
-	SecretHash      []byte    `json:"secret_hash"`
+	// SecretHash is the argon2id hash of the secret, with the server's salt.
+	SecretHash []byte `json:"secret_hash"`
 	// SyncStartedAt is when the current synchronization began; FrozenSync is the state kept
 	// while the connection is inactive.
 	SyncStartedAt time.Time  `json:"sync_started_at"`
@@ -59,19 +61,15 @@ type tenantView struct {
 	Synchronization syncState `json:"synchronization"`
 }
 
-func hashSecret(salt []byte, secret string) []byte {
-	m := hmac.New(sha256.New, salt)
-	m.Write([]byte(secret))
-	return m.Sum(nil)
+// hashSecret is a slow, salted hash (argon2id with OWASP's minimum parameters), since the
+// state file may be copied around. The salt is the server's, kept in its state file, so that
+// finding which connection, if any, holds a secret costs one hash. Call it without s.mu held.
+func (s *Server) hashSecret(secret string) []byte {
+	return argon2.IDKey([]byte(secret), s.secretSalt, 2, 19*1024, 1, 32)
 }
 
-func (t *tenantRecord) setSecret(secret string) {
-	t.SecretSalt = []byte(newID())
-	t.SecretHash = hashSecret(t.SecretSalt, secret)
-}
-
-func (t *tenantRecord) secretIs(secret string) bool {
-	return hmac.Equal(t.SecretHash, hashSecret(t.SecretSalt, secret))
+func (t *tenantRecord) secretIs(hash []byte) bool {
+	return subtle.ConstantTimeCompare(t.SecretHash, hash) == 1
 }
 
 func (s *Server) syncOf(t *tenantRecord, now time.Time) syncState {
@@ -116,16 +114,36 @@ func decodeInput(body []byte) (tenantInput, []detail) {
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&in)
 	if err == nil {
+		if dec.Decode(new(json.RawMessage)) != io.EOF {
+			return in, []detail{{Reason: "invalid_json", Message: "the body must hold one JSON object and nothing after it"}}
+		}
 		return in, nil
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		return in, []detail{{Field: typeErr.Field, Reason: "invalid_type", Message: "must be a " + typeErr.Type.String()}}
+		if typeErr.Field == "" {
+			return in, []detail{{Reason: "invalid_json", Message: "the body is not a JSON object"}}
+		}
+		return in, []detail{{Field: typeErr.Field, Reason: "invalid_type", Message: "must be " + jsonKind(typeErr.Type)}}
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		return in, []detail{{Field: strings.Trim(f, `"`), Reason: "unknown_field", Message: "is not a field of an Azure tenant connection"}}
 	}
 	return in, []detail{{Reason: "invalid_json", Message: "the body is not a JSON object"}}
+}
+
+// jsonKind names, in JSON's words, what a field of type t holds.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "a list of " + strings.TrimPrefix(jsonKind(t.Elem()), "a ") + "s"
+	}
+	return "a JSON object"
 }
 
 // validate checks the fields present in in.
@@ -164,10 +182,10 @@ func sortedTags(tags *[]string) []string {
 	return out
 }
 
-// secretOwner returns the tenant, other than except, whose secret is secret.
-func (s *Server) secretOwner(secret, except string) *tenantRecord {
+// secretOwner returns the tenant, other than except, whose secret has hash.
+func (s *Server) secretOwner(hash []byte, except string) *tenantRecord {
 	for id, t := range s.tenants {
-		if id != except && t.secretIs(secret) {
+		if id != except && t.secretIs(hash) {
 			return t
 		}
 	}
@@ -207,6 +225,7 @@ func (s *Server) create(w http.ResponseWriter, body []byte) {
 	if in.Status != nil {
 		status = *in.Status
 	}
+	secretHash := s.hashSecret(*in.SecretValue)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,7 +235,7 @@ func (s *Server) create(w http.ResponseWriter, body []byte) {
 			detail{Field: "tenant_id", Reason: "already_connected", Message: "is already connected"})
 		return
 	}
-	if s.secretOwner(*in.SecretValue, id) != nil {
+	if s.secretOwner(secretHash, id) != nil {
 		writeSecretInUse(w)
 		return
 	}
@@ -229,8 +248,8 @@ func (s *Server) create(w http.ResponseWriter, body []byte) {
 	t := &tenantRecord{
 		TenantID: id, Name: *in.Name, ApplicationID: appID, IntegrationMode: *in.IntegrationMode,
 		Tags: sortedTags(in.Tags), Status: status, ConnectedAt: now, UpdatedAt: now, SyncStartedAt: now,
+		SecretHash: secretHash,
 	}
-	t.setSecret(*in.SecretValue)
 	if status == statusInactive {
 		t.FrozenSync = &syncState{State: "pending"}
 	}
@@ -279,6 +298,10 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 	if details == nil {
 		details = in.validate()
 	}
+	var secretHash []byte
+	if in.SecretValue != nil && details == nil {
+		secretHash = s.hashSecret(*in.SecretValue)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenants[id]
@@ -290,20 +313,20 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		writeValidation(w, details)
 		return
 	}
-	if in.SecretValue != nil && s.secretOwner(*in.SecretValue, id) != nil {
+	if secretHash != nil && s.secretOwner(secretHash, id) != nil {
 		writeSecretInUse(w)
 		return
 	}
 	next := t.updated(in)
 	credentialsChange := next.ApplicationID != t.ApplicationID || next.IntegrationMode != t.IntegrationMode ||
-		(in.SecretValue != nil && !t.secretIs(*in.SecretValue))
+		(secretHash != nil && !t.secretIs(secretHash))
 	if credentialsChange {
 		if fails := s.verifyUpdate(&next, in.SecretValue); len(fails) > 0 {
 			writeError(w, http.StatusUnprocessableEntity, codeAzureConnectionFailed, "Azure rejected the connection", fails...)
 			return
 		}
-		if in.SecretValue != nil {
-			next.setSecret(*in.SecretValue)
+		if secretHash != nil {
+			next.SecretHash = secretHash
 		}
 	}
 	now := s.now()

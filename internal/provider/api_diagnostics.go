@@ -50,11 +50,26 @@ func addAPIError(diags *diag.Diagnostics, action action, err error) {
 		addGiveUp(diags, action, gu)
 		return
 	}
+	var invalid *client.InvalidAnswerError
+	if errors.As(err, &invalid) {
+		ref := ""
+		if invalid.RequestID != "" {
+			ref = "\n\nRequest ID: " + invalid.RequestID
+		}
+		diags.AddError("Segura sent an answer that cannot be used",
+			fmt.Sprintf("Could not %s: %s. Nothing was taken from that answer: the state keeps what it had. "+
+				"If it persists, report it to Segura with the request ID.%s", action, invalid.Problem, ref))
+		return
+	}
 	var te *client.TransportError
 	if errors.As(err, &te) {
+		tries := ""
+		if te.Attempts > 0 {
+			tries = " " + attemptsText(te.Attempts)
+		}
 		diags.AddError("Segura API unreachable",
-			fmt.Sprintf("Could not %s: no answer %s: %v.\n\nCheck the provider's url (SEGURA_URL) and the network.",
-				action, attemptsText(te.Attempts), te.Err))
+			fmt.Sprintf("Could not %s: no answer%s: %v.\n\nCheck the provider's url (SEGURA_URL) and the network.",
+				action, tries, te.Err))
 		return
 	}
 	apiErr, ok := client.AsAPIError(err)
@@ -201,4 +216,41 @@ func bullets(names []string, idKind string, idOf func(string) (string, bool)) st
 		}
 	}
 	return b.String()
+}
+
+// maskDiagnostics replaces every secret in the texts of diags, whatever put it there: a server
+// that echoed a request, or an error of another library. Each operation defers it with the
+// secrets it handles.
+func maskDiagnostics(diags *diag.Diagnostics, secrets ...string) {
+	var kept []string
+	for _, s := range secrets {
+		if s != "" {
+			kept = append(kept, s)
+		}
+	}
+	if len(kept) == 0 || len(*diags) == 0 {
+		return
+	}
+	maskText := func(text string) string {
+		for _, s := range kept {
+			text = strings.ReplaceAll(text, s, "(redacted)")
+		}
+		return text
+	}
+	masked := make(diag.Diagnostics, 0, len(*diags))
+	for _, d := range *diags {
+		summary, detail := maskText(d.Summary()), maskText(d.Detail())
+		withPath, hasPath := d.(diag.DiagnosticWithPath)
+		switch {
+		case hasPath && d.Severity() == diag.SeverityError:
+			masked = append(masked, diag.NewAttributeErrorDiagnostic(withPath.Path(), summary, detail))
+		case hasPath:
+			masked = append(masked, diag.NewAttributeWarningDiagnostic(withPath.Path(), summary, detail))
+		case d.Severity() == diag.SeverityError:
+			masked = append(masked, diag.NewErrorDiagnostic(summary, detail))
+		default:
+			masked = append(masked, diag.NewWarningDiagnostic(summary, detail))
+		}
+	}
+	*diags = masked
 }

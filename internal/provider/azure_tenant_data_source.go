@@ -74,6 +74,7 @@ func (d *azureTenantDataSource) Configure(_ context.Context, req datasource.Conf
 func (d *azureTenantDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m azureTenantModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	defer maskDiagnostics(&resp.Diagnostics, d.data.secrets()...)
 	c := d.data.apiClient(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

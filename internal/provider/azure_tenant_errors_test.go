@@ -201,7 +201,7 @@ func TestAccProvider_credentialErrors(t *testing.T) {
 				ExpectError: expectError(`Segura refused the credentials(.|\n)*SEGURA_CLIENT_SECRET`),
 			},
 			{
-				Config:      withProvider("provider \"segura\" {\n  url = \"http://127.0.0.1:1\"\n  client_id = \"a\"\n  client_secret = \"b\"\n  max_retries = 0\n  azure_preflight = false\n}\n"),
+				Config:      withProvider("provider \"segura\" {\n  url = \"http://127.0.0.1:1\"\n  client_id = \"unreachable-client\"\n  client_secret = \"unreachable-secret\"\n  max_retries = 0\n  azure_preflight = false\n}\n"),
 				ExpectError: expectError(`Segura API unreachable`),
 			},
 			{

@@ -182,6 +182,7 @@ func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateReq
 	var plan azureTenantResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	secret := configuredSecret(ctx, req.Config, plan, &resp.Diagnostics)
+	defer maskDiagnostics(&resp.Diagnostics, append(r.data.secrets(), secret)...)
 	c := r.data.apiClient(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -278,6 +279,7 @@ func (r *azureTenantResource) verified(ctx context.Context, diags *diag.Diagnost
 func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state azureTenantResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	defer maskDiagnostics(&resp.Diagnostics, append(r.data.secrets(), state.SecretValue.ValueString())...)
 	c := r.data.apiClient(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -305,6 +307,7 @@ func (r *azureTenantResource) Update(ctx context.Context, req resource.UpdateReq
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	secret := configuredSecret(ctx, req.Config, plan, &resp.Diagnostics)
+	defer maskDiagnostics(&resp.Diagnostics, append(r.data.secrets(), secret, state.SecretValue.ValueString())...)
 	c := r.data.apiClient(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -382,6 +385,7 @@ func changes(ctx context.Context, state, plan azureTenantResourceModel, secret s
 func (r *azureTenantResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state azureTenantResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	defer maskDiagnostics(&resp.Diagnostics, append(r.data.secrets(), state.SecretValue.ValueString())...)
 	c := r.data.apiClient(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

@@ -369,7 +369,7 @@ func TestAccAzureTenant_invalidConfigurationsNeverReachTheAPI(t *testing.T) {
   url             = "ftp://example.com"
   azure_preflight = false
 }
-` + valid.hcl(), `Invalid url(.|\n)*http or https`},
+` + valid.hcl(), `Invalid url(.|\n)*https`},
 		{e.configWith(`azure_propagation_timeout = "soon"`, valid.hcl()), `Invalid azure_propagation_timeout`},
 		{e.configWith(`azure_environment = "mars"`, valid.hcl()), `azure_environment(.|\n)*china(.|\n)*public(.|\n)*usgovernment`},
 	}

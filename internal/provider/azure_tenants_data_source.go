@@ -70,6 +70,7 @@ func (d *azureTenantsDataSource) Configure(_ context.Context, req datasource.Con
 func (d *azureTenantsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m azureTenantsModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	defer maskDiagnostics(&resp.Diagnostics, d.data.secrets()...)
 	c := d.data.apiClient(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -77,11 +78,20 @@ type cliEnv struct {
 	env []string
 	// answers receives the route and status of every answer of the emulator.
 	answers chan string
+	// secret is the client secret of the emulator's service account.
+	secret string
 }
 
 // newCLIEnv starts an emulator on clock and writes a CLI configuration that uses the
 // provider built from this tree.
 func newCLIEnv(t *testing.T, clock clockwork.Clock, why string) *cliEnv {
+	t.Helper()
+	return newCLIEnvBehind(t, clock, why, nil)
+}
+
+// newCLIEnvBehind is newCLIEnv with front, when not nil, between the provider and the
+// emulator.
+func newCLIEnvBehind(t *testing.T, clock clockwork.Clock, why string, front func(http.Handler) http.Handler) *cliEnv {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 and TF_ACC_TERRAFORM_PATH")
@@ -94,8 +104,8 @@ func newCLIEnv(t *testing.T, clock clockwork.Clock, why string) *cliEnv {
 		t.Fatal("TF_ACC_TERRAFORM_PATH must name the CLI to drive")
 	}
 	bin := buildProvider(t)
-	e := &cliEnv{t: t, dir: t.TempDir(), cli: cli, answers: make(chan string, 100000)}
-	emu, err := emulator.New(emulator.Options{Clock: clock, OnAnswer: func(route, status string) {
+	e := &cliEnv{t: t, dir: t.TempDir(), cli: cli, answers: make(chan string, 100000), secret: "client-secret-" + uuid.NewString()}
+	emu, err := emulator.New(emulator.Options{Clock: clock, ClientSecret: e.secret, OnAnswer: func(route, status string) {
 		select {
 		case e.answers <- route + " " + status:
 		default: // nobody is waiting for so many
@@ -104,17 +114,22 @@ func newCLIEnv(t *testing.T, clock clockwork.Clock, why string) *cliEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(emu)
+	var handler http.Handler = emu
+	if front != nil {
+		handler = front(emu)
+	}
+	ts := httptest.NewServer(handler)
 	t.Cleanup(ts.Close)
 	e.emu, e.url = emu, ts.URL
-	e.api = newTestClient(t, client.Config{URL: ts.URL, ClientID: emulator.DemoClientID, ClientSecret: emulator.DemoClientSecret,
+	e.api = newTestClient(t, client.Config{URL: ts.URL, ClientID: emulator.DemoClientID, ClientSecret: e.secret,
 		RetryWaitMin: testRetryWaitMin, RetryWaitMax: testRetryWaitMax})
 	rc := filepath.Join(e.dir, "cli.tfrc")
 	if err := os.WriteFile(rc, fmt.Appendf(nil, "provider_installation {\n  dev_overrides {\n    \"segura/segura\" = %q\n  }\n  direct {}\n}\n",
 		filepath.Dir(bin)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	e.env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
+		"SEGURA_CLIENT_SECRET="+e.secret)
 	t.Cleanup(func() { killPlugins(bin, e.dir) })
 	return e
 }
@@ -124,7 +139,13 @@ func (e *cliEnv) writeTenants(n int) []string {
 	e.t.Helper()
 	run := "cli-" + uuid.NewString()[:8]
 	hcl, ids := manyTenants(run, n)
-	config := fmt.Sprintf(`terraform {
+	e.writeConfig(e.providerBlock("") + hcl)
+	return ids
+}
+
+// providerBlock is the required_providers and provider blocks, with more settings.
+func (e *cliEnv) providerBlock(settings string) string {
+	return fmt.Sprintf(`terraform {
   required_providers {
     segura = {
       source = "segura/segura"
@@ -135,14 +156,18 @@ func (e *cliEnv) writeTenants(n int) []string {
 provider "segura" {
   url             = %q
   client_id       = %q
-  client_secret   = %q
   azure_preflight = false
+%s}
+`, e.url, emulator.DemoClientID, settings)
 }
-`, e.url, emulator.DemoClientID, emulator.DemoClientSecret) + hcl
-	if err := os.WriteFile(filepath.Join(e.dir, "main.tf"), []byte(config), 0o600); err != nil {
+
+// writeConfig writes the folder's configuration. The client secret comes from the
+// environment (SEGURA_CLIENT_SECRET), as users should give it.
+func (e *cliEnv) writeConfig(hcl string) {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.dir, "main.tf"), []byte(hcl), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
-	return ids
 }
 
 // start runs the CLI with args in the folder; wait for it with the returned function.

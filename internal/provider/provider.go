@@ -76,9 +76,9 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 		Attributes: map[string]schema.Attribute{
 			"url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Segura Cloud Entitlements API, such as `https://acme.segura.security`. " +
-					"Falls back to `SEGURA_URL`.",
+					"Must be https, except to this machine (`localhost`, `127.0.0.0/8`, `::1`). Falls back to `SEGURA_URL`.",
 				Optional:   true,
-				Validators: []validator.String{validators.Check("an absolute http or https URL", client.CheckURL)},
+				Validators: []validator.String{validators.Check("an https URL (or http to this machine)", client.CheckURL)},
 			},
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "OAuth 2.0 client ID of the service account. Falls back to `SEGURA_CLIENT_ID`.",
@@ -91,9 +91,9 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			},
 			"token_url": schema.StringAttribute{
 				MarkdownDescription: "Token endpoint of the client credentials grant. Defaults to `<url>/oauth2/token`. " +
-					"Falls back to `SEGURA_TOKEN_URL`.",
+					"Must be https, except to this machine. Falls back to `SEGURA_TOKEN_URL`.",
 				Optional:   true,
-				Validators: []validator.String{validators.Check("an absolute http or https URL", client.CheckURL)},
+				Validators: []validator.String{validators.Check("an https URL (or http to this machine)", client.CheckURL)},
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: "Longest wait for one HTTP attempt, as a Go duration such as `30s` or `2m`. " +
@@ -154,6 +154,14 @@ type providerData struct {
 	once   sync.Once
 	client *client.Client
 	err    error
+}
+
+// secrets are the provider's own secrets, for maskDiagnostics.
+func (d *providerData) secrets() []string {
+	if d == nil {
+		return nil
+	}
+	return []string{d.cfg.ClientSecret}
 }
 
 // providerDataOf is what Configure handed to resources and data sources: nil before the

@@ -105,6 +105,13 @@ func newAccEnv(t *testing.T) *accEnv {
 // a real server.
 func newEmulatorEnv(t *testing.T, opts emulator.Options, why string) *accEnv {
 	t.Helper()
+	return newEmulatorEnvBehind(t, opts, why, nil)
+}
+
+// newEmulatorEnvBehind is newEmulatorEnv with front, when not nil, between the provider and
+// the emulator: a broken or hostile server made from the emulator.
+func newEmulatorEnvBehind(t *testing.T, opts emulator.Options, why string, front func(http.Handler) http.Handler) *accEnv {
+	t.Helper()
 	if remoteServer() {
 		t.Skipf("skipped against SEGURA_URL: this test needs the emulator because %s", why)
 	}
@@ -120,7 +127,11 @@ func newEmulatorEnv(t *testing.T, opts emulator.Options, why string) *accEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(emu)
+	var handler http.Handler = emu
+	if front != nil {
+		handler = front(emu)
+	}
+	ts := httptest.NewServer(handler)
 	t.Cleanup(ts.Close)
 	entra := httptest.NewTLSServer(emu.EntraHandler())
 	t.Cleanup(entra.Close)
