@@ -25,7 +25,9 @@ type Fault struct {
 	RetryAfter int `json:"retry_after,omitempty"`
 	// Count is how many matching requests the fault hits; zero means every one until cleared
 	// (then Probability, if set, decides each time).
-	Count       int     `json:"count,omitempty"`
+	Count int `json:"count,omitempty"`
+	// After lets this many matching requests pass before the fault starts to hit.
+	After       int     `json:"after,omitempty"`
 	Probability float64 `json:"probability,omitempty"`
 	// LatencyMS delays the handling.
 	LatencyMS int `json:"latency_ms,omitempty"`
@@ -52,6 +54,10 @@ func (s *Server) takeFault(route string) *Fault {
 	defer s.mu.Unlock()
 	for i, f := range s.controls.faults {
 		if f.Route != "" && f.Route != route {
+			continue
+		}
+		if f.After > 0 {
+			f.After--
 			continue
 		}
 		if f.Probability > 0 && rand.Float64() >= f.Probability {

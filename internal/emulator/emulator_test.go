@@ -872,3 +872,17 @@ func FuzzDecodeInput(f *testing.F) {
 		}
 	})
 }
+
+func TestFaults_after(t *testing.T) {
+	h := newHarness(t, Options{})
+	if err := h.srv.AddFault(Fault{Route: "GET " + tenantsPath, Status: 503, After: 2, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for range 4 {
+		got = append(got, h.do("GET", tenantsPath, nil).status)
+	}
+	if !slices.Equal(got, []int{200, 200, 503, 200}) {
+		t.Errorf("statuses %v, want the third request alone to fail", got)
+	}
+}

@@ -407,12 +407,13 @@ func TestAccCLI_interruptSavesWhatWasSent(t *testing.T) {
 }
 
 // TestAccCLI_throttledScale applies 200 connections at -parallelism=50 while 30% of requests
-// are answered 429 and every token is revoked twice mid-apply, then destroys them under the
-// same faults: no failure, and a handful of tokens.
+// are answered 429 and every token is revoked twice mid-apply (at the 60th and the 140th
+// create), then destroys them under the same faults: no failure, and a handful of tokens.
 func TestAccCLI_throttledScale(t *testing.T) {
 	e := newCLIEnv(t, clockwork.NewRealClock(), "it injects faults")
 	ids := e.writeTenants(200)
-	e.fault(emulator.Fault{Route: createRoute, RevokeTokens: true, Probability: 0.02, Count: 2})
+	e.fault(emulator.Fault{Route: createRoute, RevokeTokens: true, After: 60, Count: 1})
+	e.fault(emulator.Fault{Route: createRoute, RevokeTokens: true, After: 140, Count: 1})
 	e.fault(emulator.Fault{Status: 429, Probability: 0.3})
 	e.apply("-parallelism=50")
 	e.checkConverged(ids)
@@ -422,7 +423,7 @@ func TestAccCLI_throttledScale(t *testing.T) {
 	if n := e.emu.Counts().Total("POST /oauth2/token", "200"); n > 6 {
 		t.Errorf("%d tokens fetched for 200 creates and 2 revocations, want a handful", n)
 	}
-	e.fault(emulator.Fault{Route: "DELETE /api/cloud-entitlements/v1/azure/tenants/{tenant_id}", RevokeTokens: true, Probability: 0.02, Count: 1})
+	e.fault(emulator.Fault{Route: "DELETE /api/cloud-entitlements/v1/azure/tenants/{tenant_id}", RevokeTokens: true, After: 100, Count: 1})
 	_, wait := e.start("destroy", "-auto-approve", "-input=false", "-no-color", "-parallelism=50")
 	if out, err := wait(); err != nil || strings.Contains(out, "Error:") {
 		t.Fatalf("destroy failed (%v):\n%s", err, out)
