@@ -40,15 +40,7 @@ func azureTenantDataSourceAttributes() map[string]schema.Attribute {
 		"tags":             schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: descTags},
 		"status":           schema.StringAttribute{Computed: true, MarkdownDescription: descStatus},
 		"connected_at":     schema.StringAttribute{Computed: true, MarkdownDescription: descConnectedAt},
-		"synchronization": schema.SingleNestedAttribute{
-			Computed:            true,
-			MarkdownDescription: descSync,
-			Attributes: map[string]schema.Attribute{
-				"state":       schema.StringAttribute{Computed: true},
-				"last_run_at": schema.StringAttribute{Computed: true},
-				"message":     schema.StringAttribute{Computed: true},
-			},
-		},
+		"synchronization":  schema.ObjectAttribute{Computed: true, AttributeTypes: synchronizationAttrTypes, MarkdownDescription: descSync},
 	}
 }
 

@@ -87,6 +87,7 @@ const (
 	descTags        = "Tags: distinct strings of 1 to 64 characters, no leading or trailing space; at most 50."
 	descStatus      = "`active` or `inactive` (the Status switch). Inactive connections are kept but not synchronized."
 	descConnectedAt = "When the tenant was connected (RFC 3339)."
-	descSync        = "The analysis of the tenant by Cloud Entitlements, read-only: `state` is `pending`, `running`, " +
-		"`succeeded` or `failed`; `last_run_at` (RFC 3339) and `message` describe the last run."
+	descSync        = "The analysis of the tenant by Cloud Entitlements, read-only, an object of three strings: " +
+		"`state` is `pending`, `running`, `succeeded` or `failed`; `last_run_at` is the end of the last run " +
+		"(RFC 3339, null before the first one); `message` is what the last run reported."
 )

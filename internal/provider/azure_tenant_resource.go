@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
@@ -33,6 +34,7 @@ var (
 	_ resource.ResourceWithImportState    = &azureTenantResource{}
 	_ resource.ResourceWithValidateConfig = &azureTenantResource{}
 	_ resource.ResourceWithModifyPlan     = &azureTenantResource{}
+	_ resource.ResourceWithIdentity       = &azureTenantResource{}
 )
 
 // Default timeouts of the operations. Reads, imports and data sources have no timeouts
@@ -107,8 +109,10 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "Client secret value of the app registration (the *Value*, not the *Secret ID*), " +
 					"1 to 1024 characters. Sent on create and whenever it changes; never read back, so Terraform keeps " +
 					"the configured value in state, marked sensitive. Changing it rotates the secret in place. " +
-					"Exactly one of `secret_value` and `secret_value_wo` is required; prefer `secret_value_wo` with " +
-					"Terraform or OpenTofu 1.11 and later.",
+					"Creating a connection needs exactly one of `secret_value` and `secret_value_wo`; prefer " +
+					"`secret_value_wo` with Terraform or OpenTofu 1.11 and later. An existing connection, imported, can " +
+					"be managed with neither: name, tags, status and mode change in place with the secret Segura holds, " +
+					"and giving one later rotates it.",
 				Optional:   true,
 				Sensitive:  true,
 				Validators: []validator.String{validators.Length(client.SecretMaxLength)},
@@ -156,17 +160,39 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"synchronization": schema.SingleNestedAttribute{
+			// An object attribute, not a nested one: Terraform 1.5 to 1.7 crash generating the
+			// configuration of a resource with a computed-only nested attribute (`plan
+			// -generate-config-out`). The stored value has the same shape either way.
+			"synchronization": schema.ObjectAttribute{
 				MarkdownDescription: descSync,
 				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"state":       schema.StringAttribute{Computed: true, MarkdownDescription: "`pending`, `running`, `succeeded` or `failed`."},
-					"last_run_at": schema.StringAttribute{Computed: true, MarkdownDescription: "End of the last run (RFC 3339)."},
-					"message":     schema.StringAttribute{Computed: true, MarkdownDescription: "What the last run reported."},
-				},
+				AttributeTypes:      synchronizationAttrTypes,
 			},
 		},
 	}
+}
+
+// IdentitySchema: a connection is identified by its Azure tenant ID, in lowercase. Import
+// blocks may name it (identity = { tenant_id = "..." }, Terraform 1.12 and later), in any
+// letter case.
+func (r *azureTenantResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"tenant_id": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "Directory (tenant) ID of the Azure tenant, a UUID in any letter case; kept in lowercase.",
+			},
+		},
+	}
+}
+
+// setIdentity records the identity of the connection of tenantID, when the CLI keeps
+// identities (Terraform 1.12 and later).
+func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, tenantID string) diag.Diagnostics {
+	if identity == nil {
+		return nil
+	}
+	return identity.SetAttribute(ctx, path.Root("tenant_id"), strings.ToLower(tenantID))
 }
 
 // tenantIDChanged replaces the connection only for a different tenant, not a different case.
@@ -237,6 +263,7 @@ func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	resp.Diagnostics.Append(plan.fromAPI(ctx, created)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, created.TenantID)...)
 }
 
 // configuredSecret is the secret to send: secret_value, or secret_value_wo from the
@@ -300,6 +327,7 @@ func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	resp.Diagnostics.Append(state.fromAPI(ctx, got)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, got.TenantID)...)
 }
 
 func (r *azureTenantResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -345,6 +373,7 @@ func (r *azureTenantResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 	resp.Diagnostics.Append(plan.fromAPI(ctx, got)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, got.TenantID)...)
 }
 
 // secretChanged reports whether the plan brings a new secret: secret_value differs, or
@@ -400,20 +429,29 @@ func (r *azureTenantResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 }
 
-// ImportState takes the Azure tenant ID in any letter case.
+// ImportState takes the Azure tenant ID, as the import ID or the identity's tenant_id, in any
+// letter case.
 func (r *azureTenantResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !validators.IsUUID(req.ID) {
-		resp.Diagnostics.AddError("Invalid import ID",
+	tenantID, what := req.ID, "import ID"
+	if tenantID == "" && req.Identity != nil {
+		var fromIdentity types.String
+		resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root("tenant_id"), &fromIdentity)...)
+		tenantID, what = fromIdentity.ValueString(), "identity tenant_id"
+	}
+	if !validators.IsUUID(tenantID) {
+		resp.Diagnostics.AddError("Invalid "+what,
 			fmt.Sprintf("%q is not an Azure tenant ID. Import a segura_azure_tenant by the Directory (tenant) ID of its "+
-				"tenant, a UUID such as 5f0d1a8e-3c2b-4b7e-9f55-2a6c1e0b9d44.", req.ID))
+				"tenant, a UUID such as 5f0d1a8e-3c2b-4b7e-9f55-2a6c1e0b9d44.", tenantID))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tenant_id"), uuidtype.NewValue(req.ID))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), tenantID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tenant_id"), uuidtype.NewValue(tenantID))...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, tenantID)...)
 }
 
-// ValidateConfig requires exactly one way of giving the secret, and a version with the
-// write-only one. Unknown values count as set: they will be known at apply.
+// ValidateConfig refuses two ways of giving the secret, and a write-only one without its
+// version. (A create without any secret is refused in ModifyPlan: an imported connection
+// needs none.) Unknown values count as set: they will be known at apply.
 func (r *azureTenantResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var secret, wo types.String
 	var version types.Int64
@@ -423,14 +461,7 @@ func (r *azureTenantResource) ValidateConfig(ctx context.Context, req resource.V
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	switch {
-	case secret.IsNull() && wo.IsNull():
-		resp.Diagnostics.AddAttributeError(path.Root("secret_value"), "Missing client secret",
-			"Give the client secret value of the app registration in exactly one of:\n\n"+
-				"  - secret_value_wo, with secret_value_wo_version: write-only, never stored in state or plan "+
-				"(Terraform or OpenTofu 1.11 and later);\n"+
-				"  - secret_value: any version, kept in state as a sensitive value.")
-	case !secret.IsNull() && !wo.IsNull():
+	if !secret.IsNull() && !wo.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("secret_value_wo"), "Two client secrets given",
 			"Set only one of secret_value and secret_value_wo. Keep secret_value_wo (with secret_value_wo_version) "+
 				"to keep the secret out of state, and remove secret_value.")
@@ -448,10 +479,26 @@ func (r *azureTenantResource) ValidateConfig(ctx context.Context, req resource.V
 	}
 }
 
-// ModifyPlan refuses a new application_id without a new secret: a client secret belongs to
-// one application, so Segura would refuse the old secret with the new application.
+// ModifyPlan refuses a create without a secret (an existing connection, imported, can be
+// managed without one: Segura keeps the secret it verified), and a new application_id without
+// a new secret: a client secret belongs to one application, so Segura would refuse the old
+// secret with the new application.
 func (r *azureTenantResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	if req.State.Raw.IsNull() {
+		var secret, wo types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_value"), &secret)...)
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_value_wo"), &wo)...)
+		if secret.IsNull() && wo.IsNull() && !resp.Diagnostics.HasError() {
+			resp.Diagnostics.AddAttributeError(path.Root("secret_value"), "Missing client secret",
+				"Connecting a tenant needs the client secret value of the app registration, in exactly one of:\n\n"+
+					"  - secret_value_wo, with secret_value_wo_version: write-only, never stored in state or plan "+
+					"(Terraform or OpenTofu 1.11 and later);\n"+
+					"  - secret_value: any version, kept in state as a sensitive value.\n\n"+
+					"A connection that already exists, imported into state, can be managed without it.")
+		}
 		return
 	}
 	var plan, state azureTenantResourceModel

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
@@ -381,4 +382,37 @@ func TestAccAzureTenant_invalidConfigurationsNeverReachTheAPI(t *testing.T) {
 	}
 	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: e.providers(), Steps: steps})
 	e.checkNoAPICalls(t)
+}
+
+// TestAccAzureTenant_identity: the connection's identity is its tenant ID in lowercase, and
+// an import block can name it by identity (Terraform 1.12 and later).
+func TestAccAzureTenant_identity(t *testing.T) {
+	e := newAccEnv(t)
+	c := newTenantConfig()
+	c.tenantID = strings.ToUpper(c.tenantID)
+	lower := strings.ToLower(c.tenantID)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		CheckDestroy:             e.checkGone(lower),
+		Steps: []resource.TestStep{
+			{
+				Config: e.config(c.hcl()),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(tenantResource, map[string]knownvalue.Check{"tenant_id": knownvalue.StringExact(lower)}),
+				},
+			},
+			{
+				// The secret cannot be read back, so the plan sends it in place.
+				Config:             e.importConfig(c.hcl()),
+				ResourceName:       tenantResource,
+				ImportState:        true,
+				ImportStateKind:    resource.ImportBlockWithResourceIdentity,
+				ExpectNonEmptyPlan: true,
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(tenantResource, plancheck.ResourceActionUpdate)},
+				},
+			},
+		},
+	})
 }

@@ -439,3 +439,45 @@ func (e *cliEnv) fault(f emulator.Fault) {
 		e.t.Fatal(err)
 	}
 }
+
+// TestAccCLI_adoptWithGeneratedConfig: connections made by hand are adopted with import
+// blocks and `plan -generate-config-out`, on every CLI of the matrix (Terraform 1.5 to 1.7
+// crashed on a computed-only nested attribute). The generated configuration has no secret,
+// which Segura never returns, and plans with no edits as imports only.
+func TestAccCLI_adoptWithGeneratedConfig(t *testing.T) {
+	e := newCLIEnv(t, clockwork.NewRealClock(), "it connects tenants by hand on its own emulator")
+	var imports strings.Builder
+	for i := range 3 {
+		in := client.CreateAzureTenantInput{Name: fmt.Sprintf("By hand %d", i), TenantID: newTenantID(), ApplicationID: uuid.NewString(),
+			SecretValue: "by-hand-" + uuid.NewString(), IntegrationMode: "read", Tags: []string{"hand"}}
+		if _, err := e.api.CreateAzureTenant(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&imports, "\nimport {\n  to = segura_azure_tenant.hand%d\n  id = %q\n}\n", i, in.TenantID)
+	}
+	e.writeConfig(e.providerBlock("") + imports.String())
+
+	_, wait := e.start("plan", "-input=false", "-no-color", "-generate-config-out=generated.tf")
+	if out, err := wait(); err != nil {
+		t.Fatalf("plan -generate-config-out: %v\n%s", err, out)
+	}
+	generated, err := os.ReadFile(filepath.Join(e.dir, "generated.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(generated), `resource "segura_azure_tenant"`) != 3 {
+		t.Fatalf("the generated configuration:\n%s", generated)
+	}
+	_, wait = e.start("plan", "-input=false", "-no-color")
+	if out, err := wait(); err != nil || !strings.Contains(out, "3 to import, 0 to add, 0 to change, 0 to destroy") {
+		t.Fatalf("the plan of the generated configuration (%v):\n%s", err, out)
+	}
+	e.apply()
+	_, wait = e.start("plan", "-input=false", "-no-color", "-detailed-exitcode")
+	if out, err := wait(); err != nil {
+		t.Errorf("a plan after the adoption is not empty (%v):\n%s", err, out)
+	}
+	if n := e.emu.Counts().Total("PATCH /api/cloud-entitlements/v1/azure/tenants/{tenant_id}", ""); n != 0 {
+		t.Errorf("the adoption sent %d PATCH requests; it should change nothing", n)
+	}
+}
