@@ -775,7 +775,7 @@ func TestClient_giveUpSaysWhy(t *testing.T) {
 	list := "GET " + tenantsRoute
 	e.fault(emulator.Fault{Route: list, Status: 503})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, err := c.ListAzureTenants(ctx, client.ListAzureTenantsInput{})
 	var gu *client.GiveUpError

@@ -101,13 +101,18 @@ func (a *attempts) sentWith(tok *accessToken) {
 	a.mu.Unlock()
 }
 
-func (a *attempts) record(resp *http.Response, body []byte, err error) {
+// record counts an attempt and keeps what it got. An attempt cut short by the call's own
+// context ending got no answer from the server: it is counted, and the last answer stays.
+func (a *attempts) record(ctx context.Context, resp *http.Response, body []byte, err error) {
 	if a == nil {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.n++
+	if err != nil && ctx.Err() != nil {
+		return
+	}
 	a.status, a.header, a.body, a.err = 0, nil, nil, err
 	if resp != nil && err == nil {
 		a.status, a.header, a.body = resp.StatusCode, resp.Header, body
@@ -172,12 +177,12 @@ func (t *wholeAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
 	tries := attemptsOf(req.Context())
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
-		tries.record(nil, nil, err)
+		tries.record(req.Context(), nil, nil, err)
 		return nil, err
 	}
 	if resp.ContentLength > MaxAnswerBytes {
 		resp.Body.Close()
-		tries.record(nil, nil, errAnswerTooLarge)
+		tries.record(req.Context(), nil, nil, errAnswerTooLarge)
 		return nil, errAnswerTooLarge
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBytes+1))
@@ -186,10 +191,10 @@ func (t *wholeAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = errAnswerTooLarge
 	}
 	if err != nil {
-		tries.record(nil, nil, err)
+		tries.record(req.Context(), nil, nil, err)
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	tries.record(resp, body, nil)
+	tries.record(req.Context(), resp, body, nil)
 	return resp, nil
 }
