@@ -50,7 +50,7 @@ func (c *Client) CreateAzureTenant(ctx context.Context, in CreateAzureTenantInpu
 		}
 		ans, err := c.do(ctx, cl)
 		if err == nil {
-			err = checkTenant(cl, ans, &out, in.TenantID)
+			err = maskError(checkTenant(cl, ans, &out, in.TenantID), c.secretsOf(body))
 		}
 		if ans == nil || ans.header.Get(headerReplayed) != "true" {
 			if isVerdict(err) {
@@ -120,7 +120,7 @@ func (c *Client) tenantCall(ctx context.Context, tenantID string, cl call) (*Azu
 	cl.out = &out
 	ans, err := c.do(ctx, cl)
 	if err == nil {
-		err = checkTenant(cl, ans, &out, tenantID)
+		err = maskError(checkTenant(cl, ans, &out, tenantID), c.secretsOf(ans.sentBody))
 	}
 	if err != nil {
 		return nil, err
@@ -160,7 +160,7 @@ func (c *Client) ListAzureTenants(ctx context.Context, in ListAzureTenantsInput)
 	}
 	for i := range out.Items {
 		if err := checkTenant(cl, ans, &out.Items[i], ""); err != nil {
-			return nil, err
+			return nil, maskError(err, c.secretsOf(nil))
 		}
 	}
 	return &out, nil

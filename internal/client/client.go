@@ -220,11 +220,12 @@ type call struct {
 	secrets []string
 }
 
-// answer is the last HTTP answer of a call.
+// answer is the last HTTP answer of a call, and the body the call sent.
 type answer struct {
-	status int
-	header http.Header
-	body   []byte
+	status   int
+	header   http.Header
+	body     []byte
+	sentBody []byte
 }
 
 // maxTokenRefreshes bounds the fresh tokens one call may fetch after 401s.
@@ -292,7 +293,7 @@ func (c *Client) send(ctx context.Context, cl call) (*answer, error) {
 			return nil, c.gaveUp(ctx, cl, tries, &TransportError{Method: cl.method, Path: cl.path, Err: err, Attempts: tries.count()})
 		}
 		resp.Body.Close() // wholeAnswers kept the body
-		ans := &answer{status: resp.StatusCode, header: resp.Header, body: tries.lastBody()}
+		ans := &answer{status: resp.StatusCode, header: resp.Header, body: tries.lastBody(), sentBody: body}
 		c.log.Debug(ctx, "API response", map[string]any{
 			"method": cl.method, "path": cl.path, "status": resp.StatusCode,
 			"request_id": requestID(resp), "duration_ms": time.Since(start).Milliseconds(),

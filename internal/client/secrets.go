@@ -84,9 +84,14 @@ func maskError(err error, secrets []string) error {
 	var apiErr *APIError
 	var te *TransportError
 	var gu *GiveUpError
+	var invalid *InvalidAnswerError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &invalid):
+		invalid.Problem = mask(invalid.Problem, secrets)
+		invalid.RequestID = mask(invalid.RequestID, secrets)
+		return err
 	case errors.As(err, &apiErr):
 		apiErr.Message = mask(apiErr.Message, secrets)
 		apiErr.Code = mask(apiErr.Code, secrets)

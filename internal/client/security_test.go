@@ -206,6 +206,12 @@ func TestClient_answersAreChecked(t *testing.T) {
 	if _, err := answering(t, with("name", "n")).GetAzureTenant(context.Background(), tenantA); err != nil {
 		t.Fatalf("a valid answer: %v", err)
 	}
+	// A broken answer that echoes the client secret in the field it gets wrong.
+	_, err := answering(t, with("application_id", emulator.DemoClientSecret)).GetAzureTenant(context.Background(), tenantA)
+	var echoed *client.InvalidAnswerError
+	if !errors.As(err, &echoed) || strings.Contains(err.Error(), emulator.DemoClientSecret) || strings.Contains(echoed.Problem, emulator.DemoClientSecret) {
+		t.Errorf("the client secret echoed in an answer shows in the error: %v", err)
+	}
 	for name, body := range map[string]string{
 		"another tenant":        with("tenant_id", tenantB),
 		"no tenant_id":          with("tenant_id", nil),

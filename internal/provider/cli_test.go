@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,12 +113,7 @@ func newCLIEnvBehind(t *testing.T, clock clockwork.Clock, why string, front func
 	if err != nil {
 		t.Fatal(err)
 	}
-	var handler http.Handler = emu
-	if front != nil {
-		handler = front(emu)
-	}
-	ts := httptest.NewServer(handler)
-	t.Cleanup(ts.Close)
+	ts := serve(t, emu, front)
 	e.emu, e.url = emu, ts.URL
 	e.api = newTestClient(t, client.Config{URL: ts.URL, ClientID: emulator.DemoClientID, ClientSecret: e.secret,
 		RetryWaitMin: testRetryWaitMin, RetryWaitMax: testRetryWaitMax})

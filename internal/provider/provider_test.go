@@ -127,12 +127,7 @@ func newEmulatorEnvBehind(t *testing.T, opts emulator.Options, why string, front
 	if err != nil {
 		t.Fatal(err)
 	}
-	var handler http.Handler = emu
-	if front != nil {
-		handler = front(emu)
-	}
-	ts := httptest.NewServer(handler)
-	t.Cleanup(ts.Close)
+	ts := serve(t, emu, front)
 	entra := httptest.NewTLSServer(emu.EntraHandler())
 	t.Cleanup(entra.Close)
 	e := &accEnv{emu: emu, clock: clock, retryWaitMin: testRetryWaitMin, retryWaitMax: testRetryWaitMax, url: ts.URL, entraURL: entra.URL + "/", id: emulator.DemoClientID, secret: emulator.DemoClientSecret}
@@ -151,6 +146,18 @@ func newEmulatorEnvBehind(t *testing.T, opts emulator.Options, why string, front
 func (e *accEnv) providers() map[string]func() (tfprotov6.ProviderServer, error) {
 	return providersOf(&seguraProvider{version: "test", clock: e.clock, preflightTransport: trustedTransport,
 		retryWaitMin: e.retryWaitMin, retryWaitMax: e.retryWaitMax})
+}
+
+// serve serves emu, behind front when it is not nil, until the test ends.
+func serve(t *testing.T, emu *emulator.Server, front func(http.Handler) http.Handler) *httptest.Server {
+	t.Helper()
+	var handler http.Handler = emu
+	if front != nil {
+		handler = front(emu)
+	}
+	ts := httptest.NewServer(handler)
+	t.Cleanup(ts.Close)
+	return ts
 }
 
 func newTestClient(t *testing.T, cfg client.Config) *client.Client {
