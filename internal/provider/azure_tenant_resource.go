@@ -318,6 +318,9 @@ func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest
 		resp.Diagnostics.AddWarning("Azure tenant connection no longer exists",
 			fmt.Sprintf("The connection of Azure tenant %s was deleted outside Terraform; it is removed from state "+
 				"and the next apply connects it again.", state.TenantID.ValueString()))
+		// The framework wants an identity after every read that succeeds, this one included, and
+		// CLIs older than 1.12 keep none to carry over.
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, state.TenantID.ValueString())...)
 		resp.State.RemoveResource(ctx)
 		return
 	}
