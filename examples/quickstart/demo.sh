@@ -107,10 +107,37 @@ tf state list
 say "A plan after the import: it must say No changes"
 tf plan -input=false -no-color -detailed-exitcode | grep 'No changes'
 
+say "Connecting two more tenants by hand, tagged production, and adopting them with terraform query"
+for t in a11ce000:1 b0b00000:2; do
+  curl -sf -X POST "$url/api/cloud-entitlements/v1/azure/tenants" \
+    -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"name":"By hand '"${t#*:}"'","tenant_id":"'"${t%%:*}"'-1111-4abc-8def-0123456789ab",
+         "application_id":"'"${t%%:*}"'-2222-4abc-8def-0123456789ab","secret_value":"demo-by-hand-secret-'"${t#*:}"'",
+         "integration_mode":"read","tags":["production"]}' >/dev/null
+done
+if "$TERRAFORM" version -json | grep -qE '"terraform_version": *"1\.(1[4-9]|[2-9][0-9])'; then
+  cp "$here/../list-resources/segura_azure_tenant/list-resource.tfquery.hcl" "$work/quickstart/find.tfquery.hcl"
+  cat "$work/quickstart/find.tfquery.hcl"
+  tf query -no-color
+  tf query -no-color -generate-config-out=adopted.tf >/dev/null
+  rm "$work/quickstart/find.tfquery.hcl"
+  say "The configuration terraform query wrote, with no secret: it plans as imports only"
+  cat "$work/quickstart/adopted.tf"
+  tf plan -input=false -no-color | tee "$work/plan.txt" | tail -n 3
+  grep -q '2 to import, 0 to add, 0 to change, 0 to destroy' "$work/plan.txt" || { cat "$work/plan.txt"; exit 1; }
+  tf apply -auto-approve -input=false -no-color | tail -n 1
+  tf plan -input=false -no-color -detailed-exitcode | grep 'No changes'
+else
+  echo "(skipped: terraform query needs Terraform 1.14 or later; $TERRAFORM is older)"
+  for t in a11ce000 b0b00000; do
+    curl -sf -X DELETE "$url/api/cloud-entitlements/v1/azure/tenants/$t-1111-4abc-8def-0123456789ab" -H "Authorization: Bearer $token"
+  done
+fi
+
 say "terraform destroy: every connection is disconnected"
 tf destroy -auto-approve -input=false -no-color
 left=$(curl -sf "$url/api/cloud-entitlements/v1/azure/tenants" -H "Authorization: Bearer $token")
 echo "$left"
 case "$left" in *'"items":[]'*) ;; *) echo "connections are left"; exit 1 ;; esac
 
-say "Demo finished: apply, a plan with No changes, an import block and destroy all worked"
+say "Demo finished: apply, a plan with No changes, an import block, adoption with terraform query and destroy all worked"

@@ -35,6 +35,20 @@ func (a action) String() string {
 	return a.verb + " Azure tenant " + a.tenantID
 }
 
+const summaryAlreadyConnected = "Azure tenant already connected"
+
+// alreadyConnected says what to do about a create of a tenant that has a connection.
+func alreadyConnected(tenantID string) string {
+	return fmt.Sprintf("Cloud Entitlements already has a connection for Azure tenant %[1]s, and allows one per tenant.\n\n"+
+		"If another segura_azure_tenant in this configuration has the same tenant_id, keep only one of them. "+
+		"Otherwise bring the existing connection under Terraform instead of creating it:\n\n"+
+		"    terraform import segura_azure_tenant.<resource name> %[1]s\n\n"+
+		"or, in configuration:\n\n"+
+		"    import {\n      to = segura_azure_tenant.<resource name>\n      id = \"%[1]s\"\n    }\n\n"+
+		"With Terraform 1.14 and later, `terraform query -generate-config-out=FILE` with a list block of "+
+		"segura_azure_tenant writes the import and resource blocks of every existing connection.", tenantID)
+}
+
 // addAPIError turns an error of the client into diagnostics that say what to do.
 func addAPIError(diags *diag.Diagnostics, action action, err error) {
 	add := func(field, summary, detail string) {
@@ -91,13 +105,7 @@ func addAPIError(diags *diag.Diagnostics, action action, err error) {
 			add(d.Field, "Invalid "+d.Field, fmt.Sprintf("Segura refused %s (%s): %s%s", d.Field, d.Reason, d.Message, ref))
 		}
 	case client.CodeTenantAlreadyConnected:
-		add(client.FieldTenantID, "Azure tenant already connected",
-			fmt.Sprintf("Cloud Entitlements already has a connection for Azure tenant %[1]s, and allows one per tenant.\n\n"+
-				"If another segura_azure_tenant in this configuration has the same tenant_id, keep only one of them. "+
-				"Otherwise bring the existing connection under Terraform instead of creating it:\n\n"+
-				"    terraform import segura_azure_tenant.<resource name> %[1]s\n\n"+
-				"or, in configuration:\n\n"+
-				"    import {\n      to = segura_azure_tenant.<resource name>\n      id = \"%[1]s\"\n    }%[2]s", action.tenantID, ref))
+		add(client.FieldTenantID, summaryAlreadyConnected, alreadyConnected(action.tenantID)+ref)
 	case client.CodeSecretInUse:
 		add(client.FieldSecretValue, "Client secret already in use",
 			"This client secret already belongs to another connected Azure tenant. Each tenant needs a secret of its "+

@@ -7,7 +7,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
@@ -197,8 +200,16 @@ func TestAccProvider_credentialErrors(t *testing.T) {
 				ExpectError: expectError(`Not allowed(.|\n)*administrator(.|\n)*` + requestID),
 			},
 			{
+				// At plan time: the plan asks whether the tenant is connected.
 				Config:      withProvider(fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = \"demo-client\"\n  client_secret = \"wrong\"\n  azure_preflight = false\n}\n", e.url)),
+				PlanOnly:    true,
 				ExpectError: expectError(`Segura refused the credentials(.|\n)*SEGURA_CLIENT_SECRET`),
+			},
+			{
+				// Unreachable at plan time: the plan warns and goes on.
+				Config:             withProvider("provider \"segura\" {\n  url = \"http://127.0.0.1:1\"\n  client_id = \"unreachable-client\"\n  client_secret = \"unreachable-secret\"\n  max_retries = 0\n  azure_preflight = false\n}\n"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
 			},
 			{
 				Config:      withProvider("provider \"segura\" {\n  url = \"http://127.0.0.1:1\"\n  client_id = \"unreachable-client\"\n  client_secret = \"unreachable-secret\"\n  max_retries = 0\n  azure_preflight = false\n}\n"),
@@ -209,6 +220,82 @@ func TestAccProvider_credentialErrors(t *testing.T) {
 				Config: withProvider("provider \"segura\" {\n  client_id = \"a\"\n}\n"),
 				ExpectError: expectError(`Provider setting url is missing(.|\n)*SEGURA_URL` +
 					`(.|\n)*Provider setting client_secret is missing(.|\n)*SEGURA_CLIENT_SECRET`),
+			},
+		},
+	})
+}
+
+// TestAccAzureTenant_planTimeConflict: a planned create of a tenant that is already connected
+// fails at plan with the import hint, having sent nothing but a GET; a replacement onto such
+// a tenant too, before anything is destroyed. A connection that has every setting of the
+// plan (what an interrupted apply of the same configuration leaves) is adopted instead.
+func TestAccAzureTenant_planTimeConflict(t *testing.T) {
+	e := newEmulatorEnv(t, emulator.Options{}, "it counts the requests of a plan")
+	ctx := context.Background()
+	byHand := func(c tenantConfig, name string) {
+		t.Helper()
+		if _, err := e.api.CreateAzureTenant(ctx, client.CreateAzureTenantInput{Name: name, TenantID: c.tenantID,
+			ApplicationID: c.appID, SecretValue: "by-hand-" + uuid.NewString(), IntegrationMode: c.mode, Tags: c.tags}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	existing, moved := newTenantConfig(), newTenantConfig()
+	byHand(existing, "Made by hand")
+	byHand(moved, "Made by hand")
+	replaced := newTenantConfig()
+	replaced.tenantID = moved.tenantID
+	// What an interrupted apply leaves: the same request, sent by this provider's credentials.
+	interrupted := newTenantConfig()
+	in := client.CreateAzureTenantInput{Name: interrupted.name, TenantID: interrupted.tenantID, ApplicationID: interrupted.appID,
+		SecretValue: interrupted.secret, IntegrationMode: interrupted.mode, Tags: []string{"finance", "prod"}, Status: "active"}
+	if _, err := e.api.CreateAzureTenant(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		post = "POST /api/cloud-entitlements/v1/azure/tenants"
+		get  = "GET /api/cloud-entitlements/v1/azure/tenants/{tenant_id}"
+	)
+	var posts, gets int
+	counted := func() {
+		posts, gets = e.count(post, ""), e.count(get, "")
+	}
+	first := newTenantConfig()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
+		CheckDestroy:             e.checkGone(first.tenantID, interrupted.tenantID),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: counted,
+				Config:    e.config(existing.hcl()),
+				ExpectError: expectError(`Azure tenant already connected(.|\n)*tenant_id(.|\n)*` + existing.tenantID +
+					`(.|\n)*import \{(.|\n)*terraform query`),
+			},
+			{
+				PreConfig: func() {
+					if n := e.count(post, "") - posts; n != 0 {
+						t.Errorf("the failed plan sent %d POST requests; want none", n)
+					}
+					if n := e.count(get, "200") - gets; n < 1 {
+						t.Errorf("the failed plan sent %d GET requests; want the check's", n)
+					}
+				},
+				Config: e.config(first.hcl()),
+			},
+			{
+				// The replacement's create is checked before anything is destroyed.
+				Config:      e.config(replaced.hcl()),
+				ExpectError: expectError(`Azure tenant already connected(.|\n)*` + moved.tenantID),
+			},
+			{
+				PreConfig: func() {
+					if _, err := e.api.GetAzureTenant(ctx, first.tenantID); err != nil {
+						t.Errorf("the refused replacement touched the connection it was to replace: %v", err)
+					}
+				},
+				Config: e.config(interrupted.hcl()),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(tenantResource, tfjsonpath.New("tenant_id"), knownvalue.StringExact(interrupted.tenantID)),
+				},
 			},
 		},
 	})

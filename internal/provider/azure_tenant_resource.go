@@ -483,7 +483,8 @@ func (r *azureTenantResource) ValidateConfig(ctx context.Context, req resource.V
 }
 
 // ModifyPlan refuses a create without a secret (an existing connection, imported, can be
-// managed without one: Segura keeps the secret it verified), and a new application_id without
+// managed without one: Segura keeps the secret it verified), the create of a tenant that is
+// already connected (checkNotConnected), and a new application_id without
 // a new secret: a client secret belongs to one application, so Segura would refuse the old
 // secret with the new application.
 func (r *azureTenantResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -502,12 +503,20 @@ func (r *azureTenantResource) ModifyPlan(ctx context.Context, req resource.Modif
 					"  - secret_value: any version, kept in state as a sensitive value.\n\n"+
 					"A connection that already exists, imported into state, can be managed without it.")
 		}
-		return
 	}
 	var plan, state azureTenantResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || plan.ApplicationID.IsUnknown() || plan.SecretValue.IsUnknown() ||
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if req.State.Raw.IsNull() || !plan.TenantID.EqualFold(state.TenantID) {
+		r.checkNotConnected(ctx, plan, &resp.Diagnostics) // a create, or the create of a replacement
+		return
+	}
+	if plan.ApplicationID.IsUnknown() || plan.SecretValue.IsUnknown() ||
 		plan.SecretValueWOVersion.IsUnknown() || plan.ApplicationID.EqualFold(state.ApplicationID) || secretChanged(state, plan) {
 		return
 	}

@@ -3,14 +3,9 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/segura/terraform-provider-segura/internal/azure"
-	"github.com/segura/terraform-provider-segura/internal/client"
 )
 
 var _ datasource.DataSourceWithConfigure = &azureTenantsDataSource{}
@@ -23,10 +18,8 @@ type azureTenantsDataSource struct {
 }
 
 type azureTenantsModel struct {
-	Status          types.String       `tfsdk:"status"`
-	IntegrationMode types.String       `tfsdk:"integration_mode"`
-	Tags            types.Set          `tfsdk:"tags"`
-	Tenants         []azureTenantModel `tfsdk:"tenants"`
+	azureTenantFilter
+	Tenants []azureTenantModel `tfsdk:"tenants"`
 }
 
 func (d *azureTenantsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -38,21 +31,9 @@ func (d *azureTenantsDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 		MarkdownDescription: "Every Azure tenant connection of Cloud Entitlements that matches the filters, following " +
 			"the API's pages to the end. Useful to find connections made by hand and import them all.",
 		Attributes: map[string]schema.Attribute{
-			"status": schema.StringAttribute{
-				MarkdownDescription: "Only connections with this status: `active` or `inactive`.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(client.StatusActive, client.StatusInactive)},
-			},
-			"integration_mode": schema.StringAttribute{
-				MarkdownDescription: "Only connections in this mode: `read` or `read_write`.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(azure.Modes...)},
-			},
-			"tags": schema.SetAttribute{
-				MarkdownDescription: "Only connections that have every one of these tags.",
-				ElementType:         types.StringType,
-				Optional:            true,
-			},
+			"status":           schema.StringAttribute{MarkdownDescription: descFilterStatus, Optional: true, Validators: statusValidators},
+			"integration_mode": schema.StringAttribute{MarkdownDescription: descFilterMode, Optional: true, Validators: modeValidators},
+			"tags":             schema.SetAttribute{MarkdownDescription: descFilterTags, ElementType: types.StringType, Optional: true},
 			"tenants": schema.ListNestedAttribute{
 				MarkdownDescription: "The connections, sorted by tenant ID, with the attributes of `segura_azure_tenant` " +
 					"(never the secret).",
@@ -77,11 +58,7 @@ func (d *azureTenantsDataSource) Read(ctx context.Context, req datasource.ReadRe
 	}
 	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
 	defer cancel()
-	tags, diags := tagList(ctx, m.Tags)
-	resp.Diagnostics.Append(diags...)
-	filter := client.ListAzureTenantsInput{
-		Status: m.Status.ValueString(), IntegrationMode: m.IntegrationMode.ValueString(), Tags: tags,
-	}
+	filter := m.input()
 	tenants := []azureTenantModel{}
 	for t, err := range c.AllAzureTenants(ctx, filter) {
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hashicorp/go-version"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/segura/terraform-provider-segura/internal/client"
@@ -467,6 +469,89 @@ func TestAccCLI_adoptWithGeneratedConfig(t *testing.T) {
 		t.Fatalf("the plan of the generated configuration (%v):\n%s", err, out)
 	}
 	e.apply()
+	_, wait = e.start("plan", "-input=false", "-no-color", "-detailed-exitcode")
+	if out, err := wait(); err != nil {
+		t.Errorf("a plan after the adoption is not empty (%v):\n%s", err, out)
+	}
+	if n := e.emu.Counts().Total("PATCH /api/cloud-entitlements/v1/azure/tenants/{tenant_id}", ""); n != 0 {
+		t.Errorf("the adoption sent %d PATCH requests; it should change nothing", n)
+	}
+}
+
+// cliVersion is the version the CLI under test reports (OpenTofu reports its own).
+func (e *cliEnv) cliVersion() *version.Version {
+	e.t.Helper()
+	out, err := exec.Command(e.cli, "version", "-json").Output()
+	if err != nil {
+		e.t.Fatalf("%s version -json: %v", e.cli, err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		e.t.Fatalf("%s version -json: %v\n%s", e.cli, err, out)
+	}
+	return version.Must(version.NewVersion(v.Version))
+}
+
+// TestAccCLI_adoptWithQuery: connections made by hand are found by the example query of
+// examples/list-resources, written out by `terraform query -generate-config-out`, and
+// adopted by a plan of imports only, with no edits (Terraform 1.14 and later).
+func TestAccCLI_adoptWithQuery(t *testing.T) {
+	e := newCLIEnv(t, clockwork.NewRealClock(), "it connects tenants by hand on its own emulator")
+	if v := e.cliVersion(); v.LessThan(version.Must(version.NewVersion("1.14.0"))) || strings.Contains(e.cli, "tofu") {
+		t.Skipf("terraform query needs Terraform 1.14 or later; %s is %s", filepath.Base(e.cli), v)
+	}
+	want := map[string]bool{}
+	for i := range 4 {
+		in := client.CreateAzureTenantInput{Name: fmt.Sprintf("By hand %d", i), TenantID: newTenantID(), ApplicationID: uuid.NewString(),
+			SecretValue: "by-hand-" + uuid.NewString(), IntegrationMode: "read_write", Tags: []string{"production"}}
+		if i == 3 {
+			in.Tags = []string{"staging"} // not found by the query
+		}
+		if _, err := e.api.CreateAzureTenant(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+		if i < 3 {
+			want[in.TenantID] = true
+		}
+	}
+	query, err := os.ReadFile("../../examples/list-resources/segura_azure_tenant/list-resource.tfquery.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.writeConfig(e.providerBlock(""))
+	if err := os.WriteFile(filepath.Join(e.dir, "adopt.tfquery.hcl"), query, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, wait := e.start("query", "-no-color", "-generate-config-out=adopted.tf")
+	out, err := wait()
+	if err != nil {
+		t.Fatalf("query -generate-config-out: %v\n%s", err, out)
+	}
+	for id := range want {
+		if !strings.Contains(out, id) || !strings.Contains(out, "By hand") {
+			t.Errorf("the query does not show connection %s:\n%s", id, out)
+		}
+	}
+	adopted, err := os.ReadFile(filepath.Join(e.dir, "adopted.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(adopted), `resource "segura_azure_tenant"`); n != 3 || strings.Count(string(adopted), "import {") != 3 {
+		t.Fatalf("the generated configuration has %d resource blocks, want 3:\n%s", n, adopted)
+	}
+	if err := os.Remove(filepath.Join(e.dir, "adopt.tfquery.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	_, wait = e.start("plan", "-input=false", "-no-color")
+	if out, err := wait(); err != nil || !strings.Contains(out, "3 to import, 0 to add, 0 to change, 0 to destroy") {
+		t.Fatalf("the plan of the generated configuration (%v):\n%s\n%s", err, out, adopted)
+	}
+	e.apply()
+	if got := e.stateTenants(); !maps.Equal(got, want) {
+		t.Errorf("state holds %v after the adoption; want %v", got, want)
+	}
 	_, wait = e.start("plan", "-input=false", "-no-color", "-detailed-exitcode")
 	if out, err := wait(); err != nil {
 		t.Errorf("a plan after the adoption is not empty (%v):\n%s", err, out)

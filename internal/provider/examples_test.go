@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
@@ -63,6 +65,14 @@ func seguraSchemas(t *testing.T) map[string]schemaArgs {
 		d.Schema(ctx, datasource.SchemaRequest{}, &s)
 		out["data."+meta.TypeName] = argsOf(s.Schema.Attributes)
 	}
+	for _, f := range p.(provider.ProviderWithListResources).ListResources(ctx) {
+		l := f()
+		var meta resource.MetadataResponse
+		l.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "segura"}, &meta)
+		var s list.ListResourceSchemaResponse
+		l.ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &s)
+		out["list."+meta.TypeName] = argsOf(s.Schema.Attributes)
+	}
 	return out
 }
 
@@ -73,7 +83,11 @@ func TestExamples_seguraBlocksMatchTheSchema(t *testing.T) {
 	schemas := seguraSchemas(t)
 	files, _ := filepath.Glob("../../examples/*/*.tf")
 	more, _ := filepath.Glob("../../examples/*/*/*.tf")
-	files = append(files, more...)
+	queries, _ := filepath.Glob("../../examples/*/*/*.tfquery.hcl")
+	files = append(append(files, more...), queries...)
+	if len(queries) == 0 {
+		t.Error("found no .tfquery.hcl example")
+	}
 	if len(files) < 5 {
 		t.Fatalf("found only %d example files", len(files))
 	}
@@ -91,6 +105,11 @@ func TestExamples_seguraBlocksMatchTheSchema(t *testing.T) {
 		}
 		body := parsed.Body.(*hclsyntax.Body)
 		for _, block := range body.Blocks {
+			if block.Type == "list" && strings.HasPrefix(block.Labels[0], "segura_") {
+				checked++
+				checkListBlock(t, file, block, schemas)
+				continue
+			}
 			if (block.Type != "resource" && block.Type != "data") || !strings.HasPrefix(block.Labels[0], "segura_") {
 				continue
 			}
@@ -126,6 +145,35 @@ func TestExamples_seguraBlocksMatchTheSchema(t *testing.T) {
 	}
 	if checked < 5 {
 		t.Errorf("checked only %d segura blocks", checked)
+	}
+}
+
+// checkListBlock checks a list block of a .tfquery.hcl example: its type is a list resource
+// of the provider, and its config block sets only the list resource's arguments.
+func checkListBlock(t *testing.T, file string, block *hclsyntax.Block, schemas map[string]schemaArgs) {
+	t.Helper()
+	key := "list." + block.Labels[0]
+	s, ok := schemas[key]
+	if !ok {
+		t.Errorf("%s: %s is not a list resource of the provider", file, key)
+		return
+	}
+	listArgs := []string{"provider", "include_resource", "limit", "count", "for_each"}
+	for name := range block.Body.Attributes {
+		if !slices.Contains(listArgs, name) {
+			t.Errorf("%s: list block %s sets %q, which is not an argument of list blocks", file, block.Labels[1], name)
+		}
+	}
+	for _, b := range block.Body.Blocks {
+		if b.Type != "config" {
+			t.Errorf("%s: list block %s has a %q block; only config is allowed", file, block.Labels[1], b.Type)
+			continue
+		}
+		for name := range b.Body.Attributes {
+			if !slices.Contains(s.allowed, name) {
+				t.Errorf("%s: list block %s filters by %q, which %s lacks", file, block.Labels[1], name, key)
+			}
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -16,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -27,7 +29,7 @@ import (
 	"github.com/segura/terraform-provider-segura/internal/validators"
 )
 
-var _ provider.Provider = &seguraProvider{}
+var _ provider.ProviderWithListResources = &seguraProvider{}
 
 // New returns the provider factory for providerserver.Serve.
 func New(version string) func() provider.Provider {
@@ -150,6 +152,9 @@ type providerData struct {
 	// preflight is nil when azure_preflight is off.
 	preflight   *azure.Preflight
 	propagation time.Duration
+	// planChecksOff is set once a plan-time check found Segura unreachable: the others of
+	// the same run are skipped rather than each waiting in turn.
+	planChecksOff atomic.Bool
 
 	once   sync.Once
 	client *client.Client
@@ -243,10 +248,15 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *seguraProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{NewAzureTenantResource}
+}
+
+func (p *seguraProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{NewAzureTenantListResource}
 }
 
 func (p *seguraProvider) DataSources(_ context.Context) []func() datasource.DataSource {
