@@ -174,13 +174,7 @@ const MaxPages = 10_000
 // token comes again (a server that would loop) or after MaxPages pages.
 func (c *Client) AllAzureTenants(ctx context.Context, in ListAzureTenantsInput) iter.Seq2[AzureTenant, error] {
 	return func(yield func(AzureTenant, error) bool) {
-		seen := map[string]bool{}
-		for pages := 1; ; pages++ {
-			if pages > MaxPages {
-				yield(AzureTenant{}, fmt.Errorf("client: GET %s: more than %d pages; stopped", pathAzureTenants, MaxPages))
-				return
-			}
-			page, err := c.ListAzureTenants(ctx, in)
+		for page, err := range c.AzureTenantPages(ctx, in) {
 			if err != nil {
 				yield(AzureTenant{}, err)
 				return
@@ -190,11 +184,30 @@ func (c *Client) AllAzureTenants(ctx context.Context, in ListAzureTenantsInput) 
 					return
 				}
 			}
-			if page.NextPageToken == "" {
+		}
+	}
+}
+
+// AzureTenantPages yields the pages of the connections that matches in, as AllAzureTenants
+// reads them, so that a caller can stop between pages.
+func (c *Client) AzureTenantPages(ctx context.Context, in ListAzureTenantsInput) iter.Seq2[*AzureTenantPage, error] {
+	return func(yield func(*AzureTenantPage, error) bool) {
+		seen := map[string]bool{}
+		for pages := 1; ; pages++ {
+			if pages > MaxPages {
+				yield(nil, fmt.Errorf("client: GET %s: more than %d pages; stopped", pathAzureTenants, MaxPages))
+				return
+			}
+			page, err := c.ListAzureTenants(ctx, in)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(page, nil) || page.NextPageToken == "" {
 				return
 			}
 			if seen[page.NextPageToken] {
-				yield(AzureTenant{}, fmt.Errorf("client: GET %s: the server gave page token %q again; stopped, as it "+
+				yield(nil, fmt.Errorf("client: GET %s: the server gave page token %q again; stopped, as it "+
 					"would never end", pathAzureTenants, page.NextPageToken))
 				return
 			}

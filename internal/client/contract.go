@@ -130,12 +130,16 @@ type UpdateAzureTenantInput struct {
 	Status          *string   `json:"status,omitempty"`
 }
 
+// MaxPageSize is the largest page the API serves.
+const MaxPageSize = 200
+
 // ListAzureTenantsInput filters a list. Every tag in Tags must be present on a connection.
 type ListAzureTenantsInput struct {
 	Status          string
 	IntegrationMode string
 	Tags            []string
-	// PageSize is the number of items a page; zero leaves the server's default (50).
+	// PageSize is the number of items a page, at most MaxPageSize; zero leaves the server's
+	// default (50).
 	PageSize  int
 	PageToken string
 }

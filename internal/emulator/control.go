@@ -211,7 +211,7 @@ func (s *Server) AddFault(f Fault) error {
 func (s *Server) Reset() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tenants = map[string]*tenantRecord{}
+	s.setTenantsLocked(nil)
 	s.idempotency = map[string]*idemEntry{}
 	s.controls = controls{counts: map[string]map[string]int{}}
 	return s.saveLocked()

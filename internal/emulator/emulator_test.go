@@ -886,3 +886,46 @@ func TestFaults_after(t *testing.T) {
 		t.Errorf("statuses %v, want the third request alone to fail", got)
 	}
 }
+
+// TestSecretIndex_followsEveryChange: a secret is in use exactly while a connection holds it,
+// through rotations and disconnections, with both kinds of hashes.
+func TestSecretIndex_followsEveryChange(t *testing.T) {
+	for _, cheap := range []bool{false, true} {
+		t.Run(fmt.Sprint("cheap=", cheap), func(t *testing.T) {
+			h := newHarness(t, Options{CheapSecretHashes: cheap})
+			inUse := func(tenant, app, secret string) bool {
+				t.Helper()
+				a := h.do("POST", tenantsPath, tenantBody(tenant, app, secret, "read"))
+				if a.status == http.StatusCreated {
+					if d := h.do("DELETE", tenantsPath+"/"+tenant, ""); d.status != http.StatusNoContent {
+						t.Fatalf("delete: %d %s", d.status, d.raw)
+					}
+					return false
+				}
+				if a.errCode() != codeSecretInUse {
+					t.Fatalf("create: %d %s", a.status, a.raw)
+				}
+				return true
+			}
+			h.mustCreate(tenantBody(tenantA, appA1, "first", "read"))
+			if !inUse(tenantB, appB1, "first") {
+				t.Error("the secret of a connected tenant was not in use")
+			}
+			if a := h.do("PATCH", tenantsPath+"/"+tenantA, `{"secret_value":"second"}`); a.status != http.StatusOK {
+				t.Fatalf("rotate: %d %s", a.status, a.raw)
+			}
+			if inUse(tenantB, appB1, "first") || !inUse(tenantB, appB1, "second") {
+				t.Error("after a rotation, the old secret is still in use or the new one is not")
+			}
+			if a := h.do("DELETE", tenantsPath+"/"+tenantA, ""); a.status != http.StatusNoContent {
+				t.Fatalf("delete: %d %s", a.status, a.raw)
+			}
+			if inUse(tenantB, appB1, "second") {
+				t.Error("the secret of a disconnected tenant is still in use")
+			}
+		})
+	}
+	if _, err := New(Options{CheapSecretHashes: true, StateFile: filepath.Join(t.TempDir(), "state.json")}); err == nil {
+		t.Error("cheap secret hashes were accepted with a state file")
+	}
+}

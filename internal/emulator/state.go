@@ -50,9 +50,7 @@ func (s *Server) load() error {
 	if len(st.SecretSalt) == 0 && len(st.Tenants) > 0 {
 		return fmt.Errorf("state file %s: its secret hashes have no salt; it was written by an older emulator: delete it", s.opts.StateFile)
 	}
-	if st.Tenants != nil {
-		s.tenants = st.Tenants
-	}
+	s.setTenantsLocked(st.Tenants)
 	if len(st.SecretSalt) > 0 {
 		s.secretSalt = st.SecretSalt
 	}

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -62,9 +64,15 @@ type tenantView struct {
 }
 
 // hashSecret is a slow, salted hash (argon2id with OWASP's minimum parameters), since the
-// state file may be copied around. The salt is the server's, kept in its state file, so that
-// finding which connection, if any, holds a secret costs one hash. Call it without s.mu held.
+// state file may be copied around; or, with Options.CheapSecretHashes, an HMAC-SHA256 keyed by
+// the salt. The salt is the server's, kept in its state file, so that finding which
+// connection, if any, holds a secret costs one hash. Call it without s.mu held.
 func (s *Server) hashSecret(secret string) []byte {
+	if s.opts.CheapSecretHashes {
+		mac := hmac.New(sha256.New, s.secretSalt)
+		mac.Write([]byte(secret))
+		return mac.Sum(nil)
+	}
 	return argon2.IDKey([]byte(secret), s.secretSalt, 2, 19*1024, 1, 32)
 }
 
@@ -184,12 +192,33 @@ func sortedTags(tags *[]string) []string {
 
 // secretOwner returns the tenant, other than except, whose secret has hash.
 func (s *Server) secretOwner(hash []byte, except string) *tenantRecord {
-	for id, t := range s.tenants {
-		if id != except && t.secretIs(hash) {
-			return t
-		}
+	if id, ok := s.secretOwners[string(hash)]; ok && id != except {
+		return s.tenants[id]
 	}
 	return nil
+}
+
+// putLocked stores t as the connection of id, and indexes its secret.
+func (s *Server) putLocked(id string, t *tenantRecord) {
+	s.removeLocked(id)
+	s.tenants[id] = t
+	s.secretOwners[string(t.SecretHash)] = id
+}
+
+// removeLocked forgets the connection of id and its secret.
+func (s *Server) removeLocked(id string) {
+	if old := s.tenants[id]; old != nil {
+		delete(s.secretOwners, string(old.SecretHash))
+		delete(s.tenants, id)
+	}
+}
+
+// setTenantsLocked replaces every connection, and indexes their secrets.
+func (s *Server) setTenantsLocked(tenants map[string]*tenantRecord) {
+	s.tenants, s.secretOwners = map[string]*tenantRecord{}, map[string]string{}
+	for id, t := range tenants {
+		s.putLocked(id, t)
+	}
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
@@ -253,9 +282,9 @@ func (s *Server) create(w http.ResponseWriter, body []byte) {
 	if status == statusInactive {
 		t.FrozenSync = &syncState{State: "pending"}
 	}
-	s.tenants[id] = t
+	s.putLocked(id, t)
 	if err := s.saveLocked(); err != nil {
-		delete(s.tenants, id)
+		s.removeLocked(id)
 		writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
 		return
 	}
@@ -334,9 +363,9 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 	if !sameRecord(&next, t) {
 		next.UpdatedAt = now
 	}
-	s.tenants[id] = &next
+	s.putLocked(id, &next)
 	if err := s.saveLocked(); err != nil {
-		s.tenants[id] = t
+		s.putLocked(id, t)
 		writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
 		return
 	}
@@ -416,9 +445,9 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 		writeNotFound(w, id)
 		return
 	}
-	delete(s.tenants, id)
+	s.removeLocked(id)
 	if err := s.saveLocked(); err != nil {
-		s.tenants[id] = t
+		s.putLocked(id, t)
 		writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
 		return
 	}

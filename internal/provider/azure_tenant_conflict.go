@@ -40,9 +40,9 @@ func (r *azureTenantResource) checkNotConnected(ctx context.Context, plan azureT
 	}
 	ctx, cancel := context.WithTimeout(ctx, planCheckTimeout)
 	defer cancel()
-	got, err := c.GetAzureTenant(ctx, tenantID)
+	got, err := r.data.reads.connected(ctx, c, tenantID)
 	switch {
-	case client.IsNotFound(err):
+	case err == nil && got == nil:
 		return
 	case err == nil && sameSettings(ctx, plan, got):
 		diags.AddAttributeWarning(path.Root("tenant_id"), "Azure tenant already connected with these settings",

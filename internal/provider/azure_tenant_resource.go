@@ -232,6 +232,7 @@ func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateReq
 		Tags:            tags,
 		Status:          plan.Status.ValueString(),
 	}
+	defer r.data.reads.wrote(in.TenantID)()
 	var created *client.AzureTenant
 	err := r.verified(ctx, &resp.Diagnostics, in.TenantID, in.ApplicationID, secret, in.IntegrationMode,
 		func(ctx context.Context) (err error) {
@@ -313,7 +314,7 @@ func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
 	defer cancel()
-	got, err := c.GetAzureTenant(ctx, state.TenantID.ValueString())
+	got, err := r.data.reads.read(ctx, c, state.TenantID.ValueString())
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Azure tenant connection no longer exists",
 			fmt.Sprintf("The connection of Azure tenant %s was deleted outside Terraform; it is removed from state "+
@@ -354,6 +355,7 @@ func (r *azureTenantResource) Update(ctx context.Context, req resource.UpdateReq
 	defer cancel()
 
 	tenantID := state.TenantID.ValueString()
+	defer r.data.reads.wrote(tenantID)()
 	var got *client.AzureTenant
 	var err error
 	switch {
@@ -426,6 +428,7 @@ func (r *azureTenantResource) Delete(ctx context.Context, req resource.DeleteReq
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	defer r.data.reads.wrote(state.TenantID.ValueString())()
 	err := c.DeleteAzureTenant(ctx, state.TenantID.ValueString())
 	if err != nil && !client.IsNotFound(err) {
 		addAPIError(&resp.Diagnostics, action{"disconnect", state.TenantID.ValueString()}, err)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -169,8 +170,14 @@ func (e *cliEnv) writeConfig(hcl string) {
 // start runs the CLI with args in the folder; wait for it with the returned function.
 func (e *cliEnv) start(args ...string) (*exec.Cmd, func() (string, error)) {
 	e.t.Helper()
+	return e.startWith(nil, args...)
+}
+
+// startWith is start with more environment variables.
+func (e *cliEnv) startWith(env []string, args ...string) (*exec.Cmd, func() (string, error)) {
+	e.t.Helper()
 	cmd := exec.Command(e.cli, args...)
-	cmd.Dir, cmd.Env = e.dir, e.env
+	cmd.Dir, cmd.Env = e.dir, append(slices.Clone(e.env), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -558,5 +565,47 @@ func TestAccCLI_adoptWithQuery(t *testing.T) {
 	}
 	if n := e.emu.Counts().Total("PATCH /api/cloud-entitlements/v1/azure/tenants/{tenant_id}", ""); n != 0 {
 		t.Errorf("the adoption sent %d PATCH requests; it should change nothing", n)
+	}
+}
+
+// TestAccCLI_quietLogsByDefault: with no log setting, the provider sends Terraform no SDK
+// logs at all; TF_LOG brings them back. The provider's stderr, where its logs go to
+// Terraform, is captured by a wrapper between the CLI and the provider.
+func TestAccCLI_quietLogsByDefault(t *testing.T) {
+	e := newCLIEnv(t, clockwork.NewRealClock(), "it counts the log lines of one plan")
+	wrapper := t.TempDir()
+	logFile := filepath.Join(t.TempDir(), "provider-stderr.log")
+	script := fmt.Sprintf("#!/bin/sh\nexec %q \"$@\" 2>>%q\n", buildProvider(t), logFile)
+	if err := os.WriteFile(filepath.Join(wrapper, "terraform-provider-segura"), []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "cli.tfrc"), fmt.Appendf(nil,
+		"provider_installation {\n  dev_overrides {\n    \"segura/segura\" = %q\n  }\n  direct {}\n}\n", wrapper), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.writeTenants(3)
+	sdkLines := func(extraEnv ...string) int {
+		t.Helper()
+		if err := os.Truncate(logFile, 0); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		_, wait := e.startWith(extraEnv, "plan", "-input=false", "-no-color")
+		if out, err := wait(); err != nil {
+			t.Fatalf("plan: %v\n%s", err, out)
+		}
+		logs, err := os.ReadFile(logFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(string(logs), `"@module":"sdk.`)
+	}
+	if n := sdkLines(); n != 0 {
+		t.Errorf("with no log setting, the provider wrote %d SDK log lines", n)
+	}
+	if n := sdkLines("TF_LOG=trace"); n == 0 {
+		t.Error("with TF_LOG=trace, the provider wrote no SDK log lines")
+	}
+	if n := sdkLines("TF_LOG_PROVIDER=debug"); n == 0 {
+		t.Error("with TF_LOG_PROVIDER=debug, the provider wrote no SDK log lines")
 	}
 }

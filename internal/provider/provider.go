@@ -155,6 +155,8 @@ type providerData struct {
 	// planChecksOff is set once a plan-time check found Segura unreachable: the others of
 	// the same run are skipped rather than each waiting in turn.
 	planChecksOff atomic.Bool
+	// reads serves the reads of connections, from one listing when there are many.
+	reads tenantReads
 
 	once   sync.Once
 	client *client.Client

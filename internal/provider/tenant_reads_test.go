@@ -1,0 +1,181 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/emulator"
+)
+
+const (
+	routeGetTenant   = "GET /api/cloud-entitlements/v1/azure/tenants/{tenant_id}"
+	routeListTenants = "GET /api/cloud-entitlements/v1/azure/tenants"
+)
+
+// readsEnv is an emulator with n connections (and others, not read), and a client of it.
+func readsEnv(t *testing.T, n, others int) (*emulator.Server, *client.Client, []string) {
+	t.Helper()
+	emu, err := emulator.New(emulator.Options{CheapSecretHashes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := serve(t, emu, nil)
+	c := newTestClient(t, client.Config{URL: ts.URL, ClientID: emulator.DemoClientID, ClientSecret: emulator.DemoClientSecret,
+		RetryWaitMin: testRetryWaitMin, RetryWaitMax: testRetryWaitMax})
+	var ids []string
+	for i := range n + others {
+		in := client.CreateAzureTenantInput{Name: fmt.Sprint("Tenant ", i), TenantID: uuid.NewString(), ApplicationID: uuid.NewString(),
+			SecretValue: "secret-" + uuid.NewString(), IntegrationMode: "read"}
+		if _, err := c.CreateAzureTenant(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+		if i < n {
+			ids = append(ids, in.TenantID)
+		}
+	}
+	return emu, c, ids
+}
+
+// readAll reads ids as Terraform does, with parallelism 10, and returns what each read got.
+func readAll(t *testing.T, r *tenantReads, c *client.Client, ids []string) map[string]error {
+	t.Helper()
+	var mu sync.Mutex
+	got := map[string]error{}
+	sem := make(chan struct{}, 10)
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			tenant, err := r.read(context.Background(), c, id)
+			if err == nil && tenant.TenantID != id {
+				err = fmt.Errorf("read %s got %s", id, tenant.TenantID)
+			}
+			mu.Lock()
+			got[id] = err
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return got
+}
+
+func TestTenantReads_fewReadsAreGETs(t *testing.T) {
+	emu, c, ids := readsEnv(t, directReads, 0)
+	var r tenantReads
+	for id, err := range readAll(t, &r, c, ids) {
+		if err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+	counts := emu.Counts()
+	if n := counts.Total(routeGetTenant, "200"); n != directReads {
+		t.Errorf("%d GETs for %d reads", n, directReads)
+	}
+	if n := counts.Total(routeListTenants, ""); n != 0 {
+		t.Errorf("%d list requests for %d reads; a few reads list nothing", n, directReads)
+	}
+}
+
+func TestTenantReads_manyReadsAreServedFromPages(t *testing.T) {
+	emu, c, ids := readsEnv(t, 450, 0)
+	// Out of band: one connection changes, one is disconnected.
+	newName := "Renamed out of band"
+	if _, err := c.UpdateAzureTenant(context.Background(), ids[7], client.UpdateAzureTenantInput{Name: &newName}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteAzureTenant(context.Background(), ids[9]); err != nil {
+		t.Fatal(err)
+	}
+	before := emu.Counts()
+	var r tenantReads
+	for id, err := range readAll(t, &r, c, ids) {
+		switch {
+		case id == ids[9] && !client.IsNotFound(err):
+			t.Errorf("the disconnected connection read as %v; want not found", err)
+		case id != ids[9] && err != nil:
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+	renamed, err := r.read(context.Background(), c, ids[7])
+	if err != nil || renamed.Name != newName {
+		t.Errorf("the renamed connection reads as %+v, %v", renamed, err)
+	}
+	listingEnded(t, &r)
+	after := emu.Counts()
+	gets := after.Total(routeGetTenant, "") - before.Total(routeGetTenant, "")
+	pages := after.Total(routeListTenants, "") - before.Total(routeListTenants, "")
+	// directReads GETs, 3 pages of 200 and the GET that confirms the disconnected one.
+	if gets > directReads+1 || pages != 3 {
+		t.Errorf("451 reads of 450 connections cost %d GETs and %d pages; want at most %d and 3", gets, pages, directReads+1)
+	}
+}
+
+func TestTenantReads_writesAreNeverHiddenByOlderPages(t *testing.T) {
+	_, c, ids := readsEnv(t, 20, 0)
+	var r tenantReads
+	readAll(t, &r, c, ids) // the listing is done
+	newName := "Renamed by this process"
+	ended := r.wrote(ids[3])
+	if _, err := c.UpdateAzureTenant(context.Background(), ids[3], client.UpdateAzureTenantInput{Name: &newName}); err != nil {
+		t.Fatal(err)
+	}
+	during, err := r.read(context.Background(), c, ids[3])
+	ended()
+	if err != nil || during.Name != newName {
+		t.Errorf("read during the write: %+v, %v; want the new name", during, err)
+	}
+	got, err := r.read(context.Background(), c, ids[3])
+	if err != nil || got.Name != newName {
+		t.Errorf("read after the write: %+v, %v; want the new name", got, err)
+	}
+	r.wrote(ids[4])() // a disconnection by this process
+	if err := c.DeleteAzureTenant(context.Background(), ids[4]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.read(context.Background(), c, ids[4]); !client.IsNotFound(err) {
+		t.Errorf("read after a disconnection: %v; want not found", err)
+	}
+	if gone, err := r.connected(context.Background(), c, ids[4]); gone != nil || err != nil {
+		t.Errorf("connected after a disconnection: %+v, %v; want none", gone, err)
+	}
+}
+
+func TestTenantReads_largeAccountFewReads(t *testing.T) {
+	emu, c, ids := readsEnv(t, 8, 4000)
+	var r tenantReads
+	for id, err := range readAll(t, &r, c, ids) {
+		if err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+	listingEnded(t, &r)
+	counts := emu.Counts()
+	gets, pages := counts.Total(routeGetTenant, "200"), counts.Total(routeListTenants, "")
+	// A listing is worth as many pages as there were reads: never more than twice the GETs,
+	// where the whole account is 21 pages.
+	if gets+pages > 2*len(ids) {
+		t.Errorf("8 reads in an account of 4,008 cost %d GETs and %d pages", gets, pages)
+	}
+}
+
+// listingEnded waits until r's listing, if any, has read its last page.
+func listingEnded(t *testing.T, r *tenantReads) {
+	t.Helper()
+	for range 1000 {
+		r.mu.Lock()
+		ended := r.listing == nil || r.listing.ended
+		r.mu.Unlock()
+		if ended {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the listing did not end within 10 s")
+}
