@@ -78,9 +78,10 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 		Attributes: map[string]schema.Attribute{
 			"url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Segura Cloud Entitlements API, such as `https://acme.segura.security`. " +
-					"Must be https, except to this machine (`localhost`, `127.0.0.0/8`, `::1`). Falls back to `SEGURA_URL`.",
+					"Must be https, except to this machine (`localhost`, `127.0.0.0/8`, `::1`), and must not hold the API's " +
+					"path (`/api/cloud-entitlements/v1`). Falls back to `SEGURA_URL`.",
 				Optional:   true,
-				Validators: []validator.String{validators.Check("an https URL (or http to this machine)", client.CheckURL)},
+				Validators: []validator.String{validators.Check("the base URL of the API, https (or http to this machine)", client.CheckBaseURL)},
 			},
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "OAuth 2.0 client ID of the service account. Falls back to `SEGURA_CLIENT_ID`.",
@@ -214,10 +215,10 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	r := settingsReader{diags: &resp.Diagnostics}
 	cfg := client.Config{
-		URL:            r.apiURL(m.URL, settingURL, true),
+		URL:            r.apiURL(m.URL, settingURL, true, client.CheckBaseURL),
 		ClientID:       r.apiString(m.ClientID, settingClientID, true),
 		ClientSecret:   r.apiString(m.ClientSecret, settingClientSecret, true),
-		TokenURL:       r.apiURL(m.TokenURL, settingTokenURL, false),
+		TokenURL:       r.apiURL(m.TokenURL, settingTokenURL, false, client.CheckURL),
 		RequestTimeout: r.duration(r.apiString(m.RequestTimeout, settingRequestTimeout, false), settingRequestTimeout, false, client.DefaultRequestTimeout),
 		MaxRetries:     r.maxRetries(m.MaxRetries),
 		RetryWaitMin:   p.retryWaitMin,
@@ -253,8 +254,11 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.ListResourceData = data
 }
 
+// newTenantResource makes segura_azure_tenant; the benchmark's no-I/O build replaces it.
+var newTenantResource = NewAzureTenantResource
+
 func (p *seguraProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewAzureTenantResource}
+	return []func() resource.Resource{newTenantResource}
 }
 
 func (p *seguraProvider) ListResources(_ context.Context) []func() list.ListResource {
