@@ -77,7 +77,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.URL == "" || cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("client: URL, client ID and client secret are required")
 	}
-	if err := CheckURL(cfg.URL); err != nil {
+	if err := CheckBaseURL(cfg.URL); err != nil {
 		return nil, fmt.Errorf("client: URL %q %w", cfg.URL, err)
 	}
 	if cfg.TokenURL != "" {
@@ -203,6 +203,24 @@ func CheckURL(raw string) error {
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
 		return errors.New("is plain http to another machine, which would send the credentials in clear text; " +
 			"use https (http is accepted for localhost, 127.0.0.0/8 and ::1 only)")
+	}
+	return nil
+}
+
+// CheckBaseURL is CheckURL for the API's base URL, which must not hold the API's own path: a
+// likely mistake, copied from a request, that makes every call miss (the token endpoint
+// answers 404).
+func CheckBaseURL(raw string) error {
+	if err := CheckURL(raw); err != nil {
+		return err
+	}
+	u, _ := url.Parse(raw) // CheckURL parsed it
+	for _, p := range []string{pathAPIBase, strings.TrimSuffix(pathAPIBase, "/v1"), pathToken} {
+		if i := strings.Index(strings.ToLower(u.Path), p); i >= 0 {
+			base := *u
+			base.Path, base.RawQuery, base.Fragment = u.Path[:i], "", ""
+			return fmt.Errorf("holds the API path %s; give the base URL only: %s", u.Path[i:], strings.TrimSuffix(base.String(), "/"))
+		}
 	}
 	return nil
 }

@@ -56,6 +56,9 @@ const (
 	CodeUnavailable            = "unavailable"
 	// CodeInvalidClient is the OAuth 2.0 error of the token endpoint (RFC 6749 section 5.2).
 	CodeInvalidClient = "invalid_client"
+	// CodeNotATokenEndpoint is the client's own code, never the server's: the token URL
+	// answered 404, 405, an HTML page or a 200 without a token, as no token endpoint does.
+	CodeNotATokenEndpoint = "not_a_token_endpoint"
 )
 
 // Reasons of azure_connection_failed details. They are the words of package azure, which

@@ -296,3 +296,24 @@ func TestClient_loopingPagesStop(t *testing.T) {
 		t.Errorf("after %d pages: %v", pages, last)
 	}
 }
+
+func TestCheckBaseURL_refusesTheAPIPath(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://acme.segura.security":                                    "",
+		"https://acme.segura.security/":                                   "",
+		"https://acme.segura.security/segura":                             "",
+		"https://acme.segura.security/api/cloud-entitlements/v1":          "https://acme.segura.security",
+		"https://acme.segura.security/API/Cloud-Entitlements/v1/azure":    "https://acme.segura.security",
+		"https://acme.segura.security/tenant-a/api/cloud-entitlements":    "https://acme.segura.security/tenant-a",
+		"https://acme.segura.security/oauth2/token":                       "https://acme.segura.security",
+		"http://127.0.0.1:8080/api/cloud-entitlements/v1/azure/tenants?x": "http://127.0.0.1:8080",
+	} {
+		err := client.CheckBaseURL(raw)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("CheckBaseURL(%q) = %v, want ok", raw, err)
+		case want != "" && (err == nil || !strings.HasSuffix(err.Error(), "give the base URL only: "+want)):
+			t.Errorf("CheckBaseURL(%q) = %v, want the base URL %s", raw, err, want)
+		}
+	}
+}

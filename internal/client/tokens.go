@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,6 +135,17 @@ func tokenError(tokenURL string, err error) error {
 		path = u.Path
 	}
 	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil && notATokenEndpoint(re) {
+		return &APIError{Method: http.MethodPost, Path: tokenURL, StatusCode: re.Response.StatusCode,
+			Code: CodeNotATokenEndpoint, Message: answerKind(re.Response), RequestID: requestID(re.Response)}
+	}
+	// A 2xx that holds no token: golang.org/x/oauth2 gives these errors as text only.
+	for _, text := range []string{"server response missing access_token", "oauth2: cannot parse"} {
+		if err != nil && strings.Contains(err.Error(), text) {
+			return &APIError{Method: http.MethodPost, Path: tokenURL, StatusCode: http.StatusOK,
+				Code: CodeNotATokenEndpoint, Message: "an answer without an access token"}
+		}
+	}
 	if errors.As(err, &re) && re.Response != nil {
 		apiErr := &APIError{
 			Method:     http.MethodPost,
@@ -149,4 +161,24 @@ func tokenError(tokenURL string, err error) error {
 		return apiErr
 	}
 	return &TransportError{Method: http.MethodPost, Path: path, Err: err}
+}
+
+// notATokenEndpoint reports whether a refusal of the token request came from something else
+// than an OAuth 2.0 token endpoint: 404 or 405, or an HTML page, with no OAuth error code.
+// The likely cause is a url with a path, or the URL of another service.
+func notATokenEndpoint(re *oauth2.RetrieveError) bool {
+	if re.ErrorCode != "" {
+		return false
+	}
+	status := re.Response.StatusCode
+	return status == http.StatusNotFound || status == http.StatusMethodNotAllowed ||
+		strings.HasPrefix(re.Response.Header.Get("Content-Type"), "text/html")
+}
+
+// answerKind says what a refusal of the token request was, for its message.
+func answerKind(resp *http.Response) string {
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		return "an HTML page"
+	}
+	return http.StatusText(resp.StatusCode)
 }

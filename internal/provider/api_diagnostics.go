@@ -127,6 +127,13 @@ func addAPIError(diags *diag.Diagnostics, action action, err error) {
 		diags.AddError("Not allowed",
 			fmt.Sprintf("Could not %s: the service account of client_id lacks the Cloud Entitlements administrator "+
 				"role. Grant it the role in Segura, or use another service account.%s", action, ref))
+	case client.CodeNotATokenEndpoint:
+		diags.AddError("Not a token endpoint",
+			fmt.Sprintf("Could not %s: the provider asked %s for an access token and got %d (%s), which is not an "+
+				"OAuth 2.0 token endpoint's answer. Set url to the base URL of Segura alone, such as "+
+				"https://acme.segura.security, with no path: the provider adds /oauth2/token and "+
+				"/api/cloud-entitlements/v1 itself. If the token endpoint is elsewhere, set token_url "+
+				"(SEGURA_TOKEN_URL).%s", action, apiErr.Path, apiErr.StatusCode, apiErr.Message, ref))
 	case client.CodeUnauthorized, client.CodeInvalidClient:
 		diags.AddError("Segura refused the credentials",
 			fmt.Sprintf("Could not %s: %s. Check the provider's client_id and client_secret (SEGURA_CLIENT_ID, "+

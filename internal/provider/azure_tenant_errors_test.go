@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/google/uuid"
@@ -204,6 +205,18 @@ func TestAccProvider_credentialErrors(t *testing.T) {
 				Config:      withProvider(fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = \"demo-client\"\n  client_secret = \"wrong\"\n  azure_preflight = false\n}\n", e.url)),
 				PlanOnly:    true,
 				ExpectError: expectError(`Segura refused the credentials(.|\n)*SEGURA_CLIENT_SECRET`),
+			},
+			{
+				// A url with the API's path: refused by validation, naming the base URL.
+				Config: withProvider(fmt.Sprintf("provider \"segura\" {\n  url = \"%s/api/cloud-entitlements/v1\"\n  azure_preflight = false\n}\n", e.url)),
+				ExpectError: expectError(`holds the API path /api/cloud-entitlements/v1; give the base URL only:\s+` +
+					regexp.QuoteMeta(e.url)),
+			},
+			{
+				// A url whose token endpoint is not one: the message names the URL it called.
+				Config:      withProvider(fmt.Sprintf("provider \"segura\" {\n  url = \"%s/segura\"\n  client_id = %q\n  client_secret = %q\n  azure_preflight = false\n}\n", e.url, e.id, e.secret)),
+				PlanOnly:    true,
+				ExpectError: expectError(`Not a token endpoint(.|\n)*` + regexp.QuoteMeta(e.url+"/segura/oauth2/token") + `(.|\n)*404(.|\n)*base URL`),
 			},
 			{
 				// Unreachable at plan time: the plan warns and goes on.

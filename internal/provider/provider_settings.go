@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/validators"
 )
 
@@ -91,11 +90,11 @@ func (r *settingsReader) apiString(v types.String, s setting, required bool) str
 	return value
 }
 
-// apiURL is apiString checked with the client's URL rule.
-func (r *settingsReader) apiURL(v types.String, s setting, required bool) string {
+// apiURL is apiString checked with rule, one of the client's URL rules.
+func (r *settingsReader) apiURL(v types.String, s setting, required bool, rule func(string) error) string {
 	value := r.apiString(v, s, required)
 	if value != "" {
-		r.check(s, value, client.CheckURL)
+		r.check(s, value, rule)
 	}
 	return value
 }
