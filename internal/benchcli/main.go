@@ -57,29 +57,48 @@ func main() {
 		log.Fatal("-terraform is required")
 	}
 	cli, err := filepath.Abs(*terraform)
-	must(err)
+	if err != nil {
+		log.Fatal(err)
+	}
 	tmp, err := os.MkdirTemp("", "segura-bench-cli-")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(tmp)
+	err = bench(tmp, cli, *n, *reps, *latency, *parallelism, *baseline)
+	_ = os.RemoveAll(tmp) // a temporary folder left behind is harmless
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// failure is what must panics with, and bench recovers, so that the temporary folder goes.
+type failure struct{ err error }
+
+func bench(tmp, cli string, n, reps int, latency time.Duration, parallelism int, baseline string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(failure)
+			if !ok {
+				panic(r)
+			}
+			err = f.err
+		}
+	}()
 
 	variants := []*variant{
 		{name: "segura", bin: build(tmp, "segura", ".", "")},
 		{name: "segura (no I/O)", bin: build(tmp, "noio", ".", "benchnoio")},
 	}
-	if *baseline != "" {
+	if baseline != "" {
 		src := filepath.Join(tmp, "baseline-src")
-		run("", "git", "worktree", "add", "--detach", src, *baseline)
-		variants = append(variants, &variant{name: "segura at " + *baseline, bin: build(tmp, "baseline", src, "")})
+		run("", "git", "worktree", "add", "--detach", src, baseline)
+		variants = append(variants, &variant{name: "segura at " + baseline, bin: build(tmp, "baseline", src, "")})
 		run("", "git", "worktree", "remove", "--force", src)
 	}
 	variants = append(variants, &variant{name: "terraform_data"})
 
 	emu, err := emulator.New(emulator.Options{CheapSecretHashes: true})
-	if err != nil {
-		log.Fatal(err)
-	}
+	must(err)
 	var opened atomic.Int64
 	ts := httptest.NewUnstartedServer(emu)
 	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
@@ -93,7 +112,7 @@ func main() {
 	caFile := filepath.Join(tmp, "ca.pem")
 	writeCert(caFile, ts.TLS)
 
-	tenantIDs := make([]string, *n)
+	tenantIDs := make([]string, n)
 	for i := range tenantIDs {
 		tenantIDs[i] = uuid.NewString()
 	}
@@ -109,11 +128,11 @@ func main() {
 	}
 
 	fmt.Printf("%d resources, -parallelism=%d, %s latency, HTTPS on loopback, %s, %d repetitions\n",
-		*n, *parallelism, *latency, cliVersion(cli), *reps)
+		n, parallelism, latency, cliVersion(cli), reps)
 	fmt.Printf("machine: %s/%s, %d CPUs\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 
 	applies, plans := map[string][]phase{}, map[string][]phase{}
-	for rep := range *reps {
+	for rep := range reps {
 		order := slices.Clone(variants)
 		for range rep % len(order) { // rotate, so that no variant always runs first
 			order = append(order[1:], order[0])
@@ -127,7 +146,7 @@ func main() {
 				wall, cpu := tf(cli, v, ts.URL, caFile, args...)
 				return phase{wall: wall, cpu: cpu, requests: total(emu) - reqs, conns: opened.Load() - conns}
 			}
-			p := fmt.Sprintf("-parallelism=%d", *parallelism)
+			p := fmt.Sprintf("-parallelism=%d", parallelism)
 			a := measure("apply", "-auto-approve", "-input=false", "-no-color", p)
 			pl := measure("plan", "-input=false", "-no-color", "-detailed-exitcode", p)
 			applies[v.name] = append(applies[v.name], a)
@@ -144,15 +163,16 @@ func main() {
 			a.cpu.Seconds(), p.cpu.Seconds(), a.requests, p.requests, a.conns, p.conns)
 	}
 	seg, noio := variants[0].name, variants[1].name
-	wire := time.Duration(*n) * *latency / time.Duration(*parallelism)
+	wire := time.Duration(n) * latency / time.Duration(parallelism)
 	fmt.Printf("\nplan:  segura / no-I/O = %.2fx (target at most 1.15x); %d API requests (target at most 20)\n",
 		ratio(plans[seg], plans[noio], 0), median(plans[seg]).requests)
-	fmt.Printf("apply: segura / (no-I/O + %d x %s / %d = %.2fs) = %.2fx (target at most 1.2x)\n", *n, *latency, *parallelism,
+	fmt.Printf("apply: segura / (no-I/O + %d x %s / %d = %.2fs) = %.2fx (target at most 1.2x)\n", n, latency, parallelism,
 		(median(applies[noio]).wall + wire).Seconds(), ratio(applies[seg], applies[noio], wire))
-	if *baseline != "" {
+	if baseline != "" {
 		b := variants[2].name
 		fmt.Printf("plan:  segura / %s = %.2fx (target at most 0.75x)\n", b, ratio(plans[seg], plans[b], 0))
 	}
+	return nil
 }
 
 // build builds the provider in src into tmp/name, with tags; it returns the folder.
@@ -167,10 +187,10 @@ func build(tmp, name, src, tags string) string {
 }
 
 func run(dir, name string, args ...string) {
-	cmd := exec.Command(name, args...)
+	cmd := exec.CommandContext(context.Background(), name, args...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		log.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		must(fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out))
 	}
 }
 
@@ -191,7 +211,7 @@ func tf(cli string, v *variant, url, caFile string, args ...string) (wall, cpu t
 	out, err := cmd.CombinedOutput()
 	wall = time.Since(start)
 	if err != nil {
-		log.Fatalf("%s in %s: %v\n%s", strings.Join(args, " "), v.name, err, tail(out))
+		must(fmt.Errorf("%s in %s: %w\n%s", strings.Join(args, " "), v.name, err, tail(out)))
 	}
 	u := cmd.ProcessState
 	return wall, u.UserTime() + u.SystemTime()
@@ -250,7 +270,7 @@ func writeCert(file string, cfg *tls.Config) {
 }
 
 func cliVersion(cli string) string {
-	out, err := exec.Command(cli, "version").Output()
+	out, err := exec.CommandContext(context.Background(), cli, "version").Output()
 	if err != nil {
 		return cli
 	}
@@ -266,7 +286,7 @@ func tail(b []byte) string {
 
 func must(err error) {
 	if err != nil {
-		log.Fatal(err)
+		panic(failure{err})
 	}
 }
 
