@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -39,7 +40,7 @@ func azureTenantDataSourceAttributes() map[string]schema.Attribute {
 		"integration_mode": schema.StringAttribute{Computed: true, MarkdownDescription: descMode},
 		"tags":             schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: descTags},
 		"status":           schema.StringAttribute{Computed: true, MarkdownDescription: descStatus},
-		"connected_at":     schema.StringAttribute{Computed: true, MarkdownDescription: descConnectedAt},
+		"connected_at":     schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, MarkdownDescription: descConnectedAt},
 		"synchronization":  schema.ObjectAttribute{Computed: true, AttributeTypes: synchronizationAttrTypes, MarkdownDescription: descSync},
 	}
 }

@@ -3,8 +3,8 @@ package provider
 import (
 	"context"
 	"slices"
-	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -16,20 +16,20 @@ import (
 // azureTenantModel holds what the API says of a connection. The resource and the data sources
 // embed it, and fromAPI is the one mapping from the API object.
 type azureTenantModel struct {
-	ID              types.String   `tfsdk:"id"`
-	Name            types.String   `tfsdk:"name"`
-	TenantID        uuidtype.Value `tfsdk:"tenant_id"`
-	ApplicationID   uuidtype.Value `tfsdk:"application_id"`
-	IntegrationMode types.String   `tfsdk:"integration_mode"`
-	Tags            types.Set      `tfsdk:"tags"`
-	Status          types.String   `tfsdk:"status"`
-	ConnectedAt     types.String   `tfsdk:"connected_at"`
-	Synchronization types.Object   `tfsdk:"synchronization"`
+	ID              types.String      `tfsdk:"id"`
+	Name            types.String      `tfsdk:"name"`
+	TenantID        uuidtype.Value    `tfsdk:"tenant_id"`
+	ApplicationID   uuidtype.Value    `tfsdk:"application_id"`
+	IntegrationMode types.String      `tfsdk:"integration_mode"`
+	Tags            types.Set         `tfsdk:"tags"`
+	Status          types.String      `tfsdk:"status"`
+	ConnectedAt     timetypes.RFC3339 `tfsdk:"connected_at"`
+	Synchronization types.Object      `tfsdk:"synchronization"`
 }
 
 var synchronizationAttrTypes = map[string]attr.Type{
 	"state":       types.StringType,
-	"last_run_at": types.StringType,
+	"last_run_at": timetypes.RFC3339Type{},
 	"message":     types.StringType,
 }
 
@@ -42,7 +42,7 @@ func (m *azureTenantModel) fromAPI(ctx context.Context, t *client.AzureTenant) d
 	m.ApplicationID = uuidtype.NewValue(t.ApplicationID)
 	m.IntegrationMode = types.StringValue(t.IntegrationMode)
 	m.Status = types.StringValue(t.Status)
-	m.ConnectedAt = types.StringValue(t.ConnectedAt.UTC().Format(time.RFC3339))
+	m.ConnectedAt = timetypes.NewRFC3339TimeValue(t.ConnectedAt.UTC())
 
 	tags := t.Tags
 	if tags == nil {
@@ -52,9 +52,9 @@ func (m *azureTenantModel) fromAPI(ctx context.Context, t *client.AzureTenant) d
 	m.Tags, d = types.SetValueFrom(ctx, types.StringType, tags)
 	diags.Append(d...)
 
-	lastRun := types.StringNull()
+	lastRun := timetypes.NewRFC3339Null()
 	if t.Synchronization.LastRunAt != nil {
-		lastRun = types.StringValue(t.Synchronization.LastRunAt.UTC().Format(time.RFC3339))
+		lastRun = timetypes.NewRFC3339TimeValue(t.Synchronization.LastRunAt.UTC())
 	}
 	m.Synchronization, d = types.ObjectValue(synchronizationAttrTypes, map[string]attr.Value{
 		"state":       types.StringValue(t.Synchronization.State),

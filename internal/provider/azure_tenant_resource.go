@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -46,6 +47,17 @@ const (
 	defaultReadTimeout   = 5 * time.Minute
 )
 
+// durationText writes d as a configuration would: 15m, not 15m0s.
+func durationText(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
+
 // interruptGrace is how long a create that Terraform interrupted after sending it may take to
 // learn the outcome.
 const interruptGrace = 30 * time.Second
@@ -75,7 +87,15 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"does. Creating it verifies the app registration's secret, Microsoft Graph permissions and Azure roles; " +
 			"destroying it disconnects the tenant. Import it by Azure tenant ID.",
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create: true, Update: true, Delete: true,
+				CreateDescription: fmt.Sprintf("How long a create may take, retries and Entra ID propagation included, as a "+
+					"duration such as `20m`. Defaults to `%s`.", durationText(defaultCreateTimeout)),
+				UpdateDescription: fmt.Sprintf("How long an update may take, retries and Entra ID propagation included. "+
+					"Defaults to `%s`.", durationText(defaultUpdateTimeout)),
+				DeleteDescription: fmt.Sprintf("How long a disconnection may take, retries included. Defaults to `%s`. "+
+					"Reads have no setting: each is bounded by %s.", durationText(defaultDeleteTimeout), durationText(defaultReadTimeout)),
+			}),
 		},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -115,7 +135,7 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"and giving one later rotates it.",
 				Optional:   true,
 				Sensitive:  true,
-				Validators: []validator.String{validators.Length(client.SecretMaxLength)},
+				Validators: []validator.String{stringvalidator.LengthBetween(1, client.SecretMaxLength)},
 			},
 			"secret_value_wo": schema.StringAttribute{
 				MarkdownDescription: "Client secret value of the app registration, write-only: it is sent to Segura but " +
@@ -124,7 +144,7 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Optional:   true,
 				Sensitive:  true,
 				WriteOnly:  true,
-				Validators: []validator.String{validators.Length(client.SecretMaxLength)},
+				Validators: []validator.String{stringvalidator.LengthBetween(1, client.SecretMaxLength)},
 			},
 			"secret_value_wo_version": schema.Int64Attribute{
 				MarkdownDescription: "Version of `secret_value_wo`, required with it. Terraform cannot see a write-only " +
@@ -157,6 +177,7 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"connected_at": schema.StringAttribute{
 				MarkdownDescription: descConnectedAt,
+				CustomType:          timetypes.RFC3339Type{},
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},

@@ -351,8 +351,8 @@ func TestAccAzureTenant_invalidConfigurationsNeverReachTheAPI(t *testing.T) {
 		{with(func(c *tenantConfig) { c.tenantID = "urn:uuid:" + valid.tenantID }), `Invalid tenant_id(.|\n)*urn:uuid`},
 		{with(func(c *tenantConfig) { c.tenantID = strings.ReplaceAll(valid.tenantID, "-", "") }), `Invalid tenant_id(.|\n)*hyphens`},
 		{with(func(c *tenantConfig) { c.appID = valid.appID + "0" }), `Invalid application_id`},
-		{with(func(c *tenantConfig) { c.secret = "" }), `Invalid secret_value(.|\n)*empty`},
-		{with(func(c *tenantConfig) { c.secret = strings.Repeat("s", 1025) }), `Invalid secret_value(.|\n)*at most 1024`},
+		{with(func(c *tenantConfig) { c.secret = "" }), `secret_value(.|\n)*length must be between 1 and 1024, got: 0`},
+		{with(func(c *tenantConfig) { c.secret = strings.Repeat("s", 1025) }), `secret_value(.|\n)*length must be between 1 and 1024, got: 1025`},
 		{with(func(c *tenantConfig) { c.mode = "write" }), `integration_mode(.|\n)*read(.|\n)*read_write`},
 		{with(func(c *tenantConfig) { c.status = "paused" }), `status(.|\n)*active(.|\n)*inactive`},
 		{with(func(c *tenantConfig) { c.tags = []string{""} }), `Invalid tags(.|\n)*empty`},
@@ -371,7 +371,8 @@ func TestAccAzureTenant_invalidConfigurationsNeverReachTheAPI(t *testing.T) {
   azure_preflight = false
 }
 ` + valid.hcl(), `Invalid url(.|\n)*https`},
-		{e.configWith(`azure_propagation_timeout = "soon"`, valid.hcl()), `Invalid azure_propagation_timeout`},
+		{e.configWith(`azure_propagation_timeout = "soon"`, valid.hcl()), `Invalid Time Duration String Value(.|\n)*azure_propagation_timeout(.|\n)*soon`},
+		{e.configWith(`azure_propagation_timeout = "-1m"`, valid.hcl()), `Invalid azure_propagation_timeout`},
 		{e.configWith(`azure_environment = "mars"`, valid.hcl()), `azure_environment(.|\n)*china(.|\n)*public(.|\n)*usgovernment`},
 	}
 	// Each step is an apply, not a plan alone: were a check missing, the apply would send the

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -32,9 +33,9 @@ func (r *noIOTenantResource) Create(ctx context.Context, req resource.CreateRequ
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	id := strings.ToLower(plan.TenantID.ValueString())
 	plan.ID = types.StringValue(id)
-	plan.ConnectedAt = types.StringValue(time.Now().UTC().Format(time.RFC3339))
+	plan.ConnectedAt = timetypes.NewRFC3339TimeValue(time.Now().UTC())
 	plan.Synchronization = types.ObjectValueMust(synchronizationAttrTypes, map[string]attr.Value{
-		"state": types.StringValue("pending"), "last_run_at": types.StringNull(), "message": types.StringValue(""),
+		"state": types.StringValue("pending"), "last_run_at": timetypes.NewRFC3339Null(), "message": types.StringValue(""),
 	})
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, id)...)

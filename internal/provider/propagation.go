@@ -51,6 +51,8 @@ type propagationGaveUp struct {
 	tries  int
 	waited time.Duration
 	reason string
+	// window is azure_propagation_timeout as set.
+	window time.Duration
 	// interrupted: Terraform asked the provider to stop during a wait.
 	interrupted bool
 }
@@ -81,10 +83,13 @@ func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Dur
 			if window == 0 {
 				return err
 			}
-			return &propagationGaveUp{last: err, tries: try, waited: waited, reason: reason}
+			return &propagationGaveUp{last: err, tries: try, waited: waited, reason: reason, window: window}
 		}
-		tflog.Info(ctx, "Azure credentials not accepted yet, waiting for Entra ID propagation", map[string]any{
+		tflog.Info(ctx, fmt.Sprintf("Waiting for Microsoft Entra ID to propagate the credentials: Azure answered %s "+
+			"on try %d; next try in %s, %s left of azure_propagation_timeout (%s)", reason, try, wait,
+			(budget-waited).Round(time.Second), durationText(window)), map[string]any{
 			"reason": reason, "try": try, "retry_in": wait.String(), "waited": waited.Round(time.Second).String(),
+			"time_left": (budget - waited).Round(time.Second).String(),
 		})
 		select {
 		case <-ctx.Done():
@@ -113,8 +118,8 @@ func addOperationError(diags *diag.Diagnostics, action action, err error) {
 			fmt.Sprintf("Could not %s: Azure still answered %s after %d tries over %s, since Microsoft Entra ID can "+
 				"take minutes to propagate a new secret, application, admin consent or role assignment. If the cause "+
 				"below is not a mistake, wait longer: raise azure_propagation_timeout in the provider "+
-				"(SEGURA_AZURE_PROPAGATION_TIMEOUT) and, if needed, the resource's timeouts.",
-				action, gaveUp.reason, gaveUp.tries, gaveUp.waited.Round(time.Second)))
+				"(SEGURA_AZURE_PROPAGATION_TIMEOUT), now %s, and, if needed, the resource's timeouts.",
+				action, gaveUp.reason, gaveUp.tries, gaveUp.waited.Round(time.Second), durationText(gaveUp.window)))
 	}
 	var f *azure.Failure
 	if errors.As(err, &f) {

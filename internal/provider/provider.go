@@ -13,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -49,17 +50,17 @@ type seguraProvider struct {
 }
 
 type providerModel struct {
-	URL            types.String `tfsdk:"url"`
-	ClientID       types.String `tfsdk:"client_id"`
-	ClientSecret   types.String `tfsdk:"client_secret"`
-	TokenURL       types.String `tfsdk:"token_url"`
-	RequestTimeout types.String `tfsdk:"request_timeout"`
-	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	URL            types.String         `tfsdk:"url"`
+	ClientID       types.String         `tfsdk:"client_id"`
+	ClientSecret   types.String         `tfsdk:"client_secret"`
+	TokenURL       types.String         `tfsdk:"token_url"`
+	RequestTimeout timetypes.GoDuration `tfsdk:"request_timeout"`
+	MaxRetries     types.Int64          `tfsdk:"max_retries"`
 
-	AzurePreflight          types.Bool   `tfsdk:"azure_preflight"`
-	AzureEnvironment        types.String `tfsdk:"azure_environment"`
-	AzureAuthorityHost      types.String `tfsdk:"azure_authority_host"`
-	AzurePropagationTimeout types.String `tfsdk:"azure_propagation_timeout"`
+	AzurePreflight          types.Bool           `tfsdk:"azure_preflight"`
+	AzureEnvironment        types.String         `tfsdk:"azure_environment"`
+	AzureAuthorityHost      types.String         `tfsdk:"azure_authority_host"`
+	AzurePropagationTimeout timetypes.GoDuration `tfsdk:"azure_propagation_timeout"`
 }
 
 // DefaultPropagationTimeout is how long Entra ID propagation errors are retried by default.
@@ -102,6 +103,7 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "Longest wait for one HTTP attempt, as a Go duration such as `30s` or `2m`. " +
 					"Defaults to `30s`. Falls back to `SEGURA_REQUEST_TIMEOUT`.",
 				Optional:   true,
+				CustomType: timetypes.GoDurationType{},
 				Validators: []validator.String{validators.Duration(false)},
 			},
 			"max_retries": schema.Int64Attribute{
@@ -138,6 +140,7 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"such as `3m`; `0s` turns it off. Other errors fail at once, and the resource's `timeouts` still " +
 					"bound the whole operation. Defaults to `3m`. Falls back to `SEGURA_AZURE_PROPAGATION_TIMEOUT`.",
 				Optional:   true,
+				CustomType: timetypes.GoDurationType{},
 				Validators: []validator.String{validators.Duration(true)},
 			},
 		},
@@ -219,7 +222,7 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		ClientID:       r.apiString(m.ClientID, settingClientID, true),
 		ClientSecret:   r.apiString(m.ClientSecret, settingClientSecret, true),
 		TokenURL:       r.apiURL(m.TokenURL, settingTokenURL, false, client.CheckURL),
-		RequestTimeout: r.duration(r.apiString(m.RequestTimeout, settingRequestTimeout, false), settingRequestTimeout, false, client.DefaultRequestTimeout),
+		RequestTimeout: r.duration(r.apiString(m.RequestTimeout.StringValue, settingRequestTimeout, false), settingRequestTimeout, false, client.DefaultRequestTimeout),
 		MaxRetries:     r.maxRetries(m.MaxRetries),
 		RetryWaitMin:   p.retryWaitMin,
 		RetryWaitMax:   p.retryWaitMax,
@@ -234,7 +237,7 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if authority != "" {
 		r.check(settingAzureAuthorityHost, authority, azure.CheckAuthorityHost)
 	}
-	propagation := r.duration(r.preflightString(m.AzurePropagationTimeout, settingAzurePropagationTimeout),
+	propagation := r.duration(r.preflightString(m.AzurePropagationTimeout.StringValue, settingAzurePropagationTimeout),
 		settingAzurePropagationTimeout, true, DefaultPropagationTimeout)
 	if resp.Diagnostics.HasError() {
 		return

@@ -80,24 +80,6 @@ func Text(maxLen int) validator.String {
 	}
 }
 
-// Length accepts 1 to maxLen characters. Its message never repeats the value, which may be
-// a secret.
-func Length(maxLen int) validator.String {
-	return stringCheck{
-		description: fmt.Sprintf("1 to %d characters", maxLen),
-		check: func(s string) string {
-			n := utf8.RuneCountInString(s)
-			switch {
-			case n == 0:
-				return "Must not be empty."
-			case n > maxLen:
-				return fmt.Sprintf("Must be at most %d characters; it has %d.", maxLen, n)
-			}
-			return ""
-		},
-	}
-}
-
 // Tag accepts a tag: 1 to maxLen characters, no leading or trailing space, no control
 // characters.
 func Tag(maxLen int) validator.String {
@@ -135,20 +117,31 @@ func Check(description string, check func(string) error) validator.String {
 	}
 }
 
+var errInvalidDuration = errors.New("is not a valid duration here; use a number with a unit, such as 30s, 5m or 1h")
+
 // ParseDuration reads a Go duration such as 30s or 5m: positive, or also zero when allowZero.
 // It is the rule of Duration, for values that come from the environment.
 func ParseDuration(s string, allowZero bool) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 || (d == 0 && !allowZero) {
-		return 0, errors.New("is not a valid duration here; use a number with a unit, such as 30s, 5m or 1h")
+		return 0, errInvalidDuration
 	}
 	return d, nil
 }
 
-// Duration accepts a Go duration such as 30s or 5m: positive, or also zero when allowZero.
+// Duration checks the range of a duration setting whose type, timetypes.GoDurationType,
+// already checks its syntax: positive, or also zero when allowZero.
 func Duration(allowZero bool) validator.String {
-	return Check("a duration such as 30s or 5m", func(s string) error {
-		_, err := ParseDuration(s, allowZero)
-		return err
+	what := "a positive duration"
+	if allowZero {
+		what = "a duration of zero or more"
+	}
+	return Check(what, func(s string) error {
+		if d, err := time.ParseDuration(s); err == nil && (d > 0 || (d == 0 && allowZero)) {
+			return nil
+		} else if err == nil {
+			return errInvalidDuration
+		}
+		return nil // a syntax error, which the type reports
 	})
 }

@@ -1,31 +1,21 @@
-# Terraform or OpenTofu 1.11 and later: a write-only secret, never stored in state or plan.
-# An ephemeral variable (or an ephemeral resource) keeps it out of the plan file too.
+# Any supported Terraform or OpenTofu version: the secret is kept in state, marked sensitive.
 variable "production_client_secret" {
   description = "Client secret value of the production tenant's app registration."
   type        = string
   sensitive   = true
-  ephemeral   = true
 }
 
 resource "segura_azure_tenant" "production" {
   name             = "Production"
   tenant_id        = "5f0d1a8e-3c2b-4b7e-9f55-2a6c1e0b9d44"
   application_id   = "0b7c9e2d-8a41-4f63-b5d0-7e3f1c2a9b88"
+  secret_value     = var.production_client_secret
   integration_mode = "read"
   tags             = ["prod", "finance"]
-
-  secret_value_wo         = var.production_client_secret
-  secret_value_wo_version = 1 # change it whenever the secret changes, to send the new one
 
   timeouts {
     create = "20m" # includes waiting for Entra ID to propagate a new secret or consent
   }
-}
-
-# Any Terraform version: the secret is kept in state, marked sensitive.
-variable "sandbox_client_secret" {
-  type      = string
-  sensitive = true
 }
 
 resource "segura_azure_tenant" "sandbox" {
@@ -35,4 +25,9 @@ resource "segura_azure_tenant" "sandbox" {
   secret_value     = var.sandbox_client_secret
   integration_mode = "read_write"
   status           = "inactive" # kept, but not synchronized
+}
+
+variable "sandbox_client_secret" {
+  type      = string
+  sensitive = true
 }
