@@ -47,7 +47,7 @@ export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE
 export SEGURA_URL="$url" SEGURA_CLIENT_ID=demo-client SEGURA_CLIENT_SECRET=demo-secret
 # The Azure pre-flight signs in to the emulator's Entra ID, whose self-signed certificate the
 # provider trusts through SSL_CERT_FILE.
-export AZURE_AUTHORITY_HOST="$entra" SSL_CERT_FILE="$work/entra.pem"
+export AZURE_AUTHORITY_HOST="$entra" SEGURA_AZURE_GRAPH_ENDPOINT="${entra%/}" SSL_CERT_FILE="$work/entra.pem"
 export TF_VAR_secrets='{"production":"demo-production-secret","platform":"demo-platform-secret","imported":"demo-imported-secret"}'
 mkdir -p "$work/quickstart"
 cp "$here/main.tf" "$work/quickstart/"

@@ -2,7 +2,10 @@
 // depends on: the Graph application permissions and Azure roles each integration mode needs.
 package azure
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Integration modes, as the Cloud Entitlements API names them.
 const (
@@ -78,6 +81,15 @@ func RequiredRoles(mode string) []Role {
 }
 
 // PermissionByName finds a Graph permission of the table by its name.
+// PermissionByID finds a Graph application permission by its app role ID, in any letter case.
+func PermissionByID(id string) (Permission, bool) {
+	i := slices.IndexFunc(graphPermissions, func(p Permission) bool { return strings.EqualFold(p.ID, id) })
+	if i < 0 {
+		return Permission{}, false
+	}
+	return graphPermissions[i], true
+}
+
 func PermissionByName(name string) (Permission, bool) {
 	i := slices.IndexFunc(graphPermissions, func(p Permission) bool { return p.Name == name })
 	if i < 0 {

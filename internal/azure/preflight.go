@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -49,7 +50,14 @@ type Failure struct {
 	Missing []string // the Graph permissions that lack admin consent
 	// AADSTS is Entra ID's error code, such as 7000215, when it gave one.
 	AADSTS int
+	// NotGranted: Microsoft Graph lists no app role assignment for the Missing permissions,
+	// so they are not granted at all, and waiting for propagation cannot help.
+	NotGranted bool
 }
+
+// CanPropagate reports whether waiting may mend f: its reason can be propagation, and Graph
+// did not show that the permissions were never granted.
+func (f *Failure) CanPropagate() bool { return !f.NotGranted && Propagating(f.Reason) }
 
 func (f *Failure) Error() string {
 	s := "Azure pre-flight: " + f.Reason
@@ -87,11 +95,11 @@ func IsEnvironment(name string) bool {
 	return ok
 }
 
-// CheckAuthorityHost explains what is wrong with an Entra ID authority host, or returns nil:
-// Entra ID is only served over https.
+// CheckAuthorityHost explains what is wrong with an Entra ID authority host or a Microsoft
+// Graph endpoint, or returns nil: both are only served over https.
 func CheckAuthorityHost(raw string) error {
-	if u, err := url.Parse(raw); err != nil || u.Scheme != "https" || u.Host == "" {
-		return errors.New("is not an https URL such as https://login.microsoftonline.com/; Entra ID is only served over https")
+	if u, err := url.Parse(raw); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		return errors.New("is not an https URL such as https://login.microsoftonline.com/; Entra ID and Microsoft Graph are only served over https")
 	}
 	return nil
 }
@@ -104,6 +112,9 @@ type Preflight struct {
 	// AuthorityHost overrides the environment's Entra ID host, such as
 	// https://login.microsoftonline.com/.
 	AuthorityHost string
+	// GraphEndpoint overrides the environment's Microsoft Graph endpoint, such as
+	// https://graph.microsoft.com.
+	GraphEndpoint string
 	// Transport replaces the HTTP transport (tests).
 	Transport policy.Transporter
 }
@@ -150,9 +161,78 @@ func (p Preflight) Check(ctx context.Context, tenantID, appID, secret, mode stri
 		return fmt.Errorf("azure pre-flight: %w", err)
 	}
 	if missing := MissingPermissions(mode, roles); len(missing) > 0 {
-		return &Failure{Reason: ReasonMissingPermissions, Missing: missing}
+		f := &Failure{Reason: ReasonMissingPermissions, Missing: missing}
+		graph := cmp.Or(p.GraphEndpoint, strings.TrimSuffix(env.graphScope, "/.default"))
+		// Missing from the token may be a consent still propagating; missing from the app role
+		// assignments is a permission never granted. When Graph cannot tell (no
+		// Application.Read.All yet, say), the failure stays one that waiting may mend.
+		if assigned, err := assignedPermissions(ctx, transport, graph, tok.Token, appID); err == nil {
+			var never []string
+			for _, name := range missing {
+				if !slices.Contains(assigned, name) {
+					never = append(never, name)
+				}
+			}
+			if len(never) > 0 {
+				f.Missing, f.NotGranted = never, true
+			}
+		}
+		return f
 	}
 	return nil
+}
+
+// maxAssignmentPages bounds the pages of app role assignments read: an application has a few.
+const maxAssignmentPages = 10
+
+// assignedPermissions lists the Graph application permissions granted to the application
+// appID, from the app role assignments of its service principal, which the application may
+// read with Application.Read.All (needed in every mode). token is its Graph access token.
+func assignedPermissions(ctx context.Context, transport policy.Transporter, graph, token, appID string) ([]string, error) {
+	next := strings.TrimSuffix(graph, "/") + "/v1.0/servicePrincipals(appId='" + url.PathEscape(appID) + "')/appRoleAssignments"
+	var names []string
+	for range maxAssignmentPages {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := transport.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		_ = resp.Body.Close() // read to the end or to the limit; nothing to report
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("microsoft Graph answered %d to the list of app role assignments", resp.StatusCode)
+		}
+		var page struct {
+			Value []struct {
+				AppRoleID string `json:"appRoleId"`
+			} `json:"value"`
+			NextLink string `json:"@odata.nextLink"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			return nil, fmt.Errorf("reading Microsoft Graph's app role assignments: %w", err)
+		}
+		for _, a := range page.Value {
+			if p, ok := PermissionByID(a.AppRoleID); ok {
+				names = append(names, p.Name)
+			}
+		}
+		if page.NextLink == "" {
+			return names, nil
+		}
+		// Graph's next link must stay on the same host: the token goes nowhere else.
+		if u, err := url.Parse(page.NextLink); err != nil || !strings.HasPrefix(page.NextLink, strings.TrimSuffix(graph, "/")+"/") || u.User != nil {
+			return nil, errors.New("microsoft Graph's next page is on another host")
+		}
+		next = page.NextLink
+	}
+	return nil, errors.New("too many pages of app role assignments")
 }
 
 // withoutRedirects is the pre-flight's HTTP client: a redirect would carry the application's

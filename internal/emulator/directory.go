@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,11 @@ type DirectoryApplication struct {
 	Secrets             []DirectorySecret `json:"secrets"`
 	// GraphPermissions are the names of the granted Graph application permissions.
 	GraphPermissions []string `json:"graph_permissions"`
+	// LateGraphPermissions are granted too, and listed among the application's app role
+	// assignments at once, but show in its tokens only after LateGraphPermissionsSeconds: a
+	// consent that Entra ID is still propagating.
+	LateGraphPermissions        []string `json:"late_graph_permissions,omitempty"`
+	LateGraphPermissionsSeconds int      `json:"late_graph_permissions_seconds,omitempty"`
 	// AzureRoles are the names of the assigned Azure roles.
 	AzureRoles []string `json:"azure_roles"`
 }
@@ -55,7 +61,7 @@ func LoadDirectory(path string) (*Directory, error) {
 	}
 	for _, t := range d.Tenants {
 		for _, a := range t.Applications {
-			for _, p := range a.GraphPermissions {
+			for _, p := range slices.Concat(a.GraphPermissions, a.LateGraphPermissions) {
 				if _, ok := azure.PermissionByName(p); !ok && !strings.Contains(p, ".") {
 					return nil, fmt.Errorf("directory %s: %q is not a Graph permission name", path, p)
 				}
@@ -93,7 +99,7 @@ func (d *Directory) signIn(tenantID, appID, secret string, elapsed time.Duration
 			}
 			for _, sec := range a.Secrets {
 				if sec.Value == secret && elapsed >= seconds(sec.ValidAfterSeconds) {
-					return signIn{roles: a.GraphPermissions, app: &t.Applications[i]}
+					return signIn{roles: a.tokenRoles(elapsed), app: &t.Applications[i]}
 				}
 			}
 			return signIn{failure: azure.ReasonInvalidClientSecret}
@@ -104,6 +110,34 @@ func (d *Directory) signIn(tenantID, appID, secret string, elapsed time.Duration
 }
 
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// tokenRoles are the Graph permissions in the application's tokens, elapsed after the start.
+func (a *DirectoryApplication) tokenRoles(elapsed time.Duration) []string {
+	if elapsed >= seconds(a.LateGraphPermissionsSeconds) {
+		return slices.Concat(a.GraphPermissions, a.LateGraphPermissions)
+	}
+	return a.GraphPermissions
+}
+
+// assigned are the Graph permissions granted to the application, as its app role
+// assignments list them: the late ones included.
+func (a *DirectoryApplication) assigned() []string {
+	return slices.Concat(a.GraphPermissions, a.LateGraphPermissions)
+}
+
+// application finds an application of the directory, visible elapsed after the start.
+func (d *Directory) application(tenantID, appID string, elapsed time.Duration) *DirectoryApplication {
+	for ti := range d.Tenants {
+		t := &d.Tenants[ti]
+		for i := range t.Applications {
+			a := &t.Applications[i]
+			if strings.EqualFold(t.TenantID, tenantID) && strings.EqualFold(a.ApplicationID, appID) && elapsed >= seconds(a.VisibleAfterSeconds) {
+				return a
+			}
+		}
+	}
+	return nil
+}
 
 // verify is the check the API runs before it connects a tenant: sign-in, then the Graph
 // permissions and Azure roles that mode needs.
@@ -129,12 +163,8 @@ func (d *Directory) verifyStored(tenantID, appID, mode string, elapsed time.Dura
 	if d == nil {
 		return nil
 	}
-	for _, t := range d.Tenants {
-		for i, a := range t.Applications {
-			if strings.EqualFold(t.TenantID, tenantID) && strings.EqualFold(a.ApplicationID, appID) && elapsed >= seconds(a.VisibleAfterSeconds) {
-				return grants(mode, a.GraphPermissions, &t.Applications[i])
-			}
-		}
+	if a := d.application(tenantID, appID, elapsed); a != nil {
+		return grants(mode, a.tokenRoles(elapsed), a)
 	}
 	return []detail{{Field: "application_id", Reason: azure.ReasonApplicationNotFound,
 		Message: "AADSTS700016: Application with identifier " + appID + " was not found in the directory " + tenantID}}

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +23,16 @@ func (s *Server) EntraHandler() http.Handler {
 	token := "POST /{tenant}/oauth2/v2.0/token"
 	mux.Handle(discovery, s.instrument(discovery, http.HandlerFunc(s.handleDiscovery)))
 	mux.Handle(token, s.instrument(token, http.HandlerFunc(s.handleEntraToken)))
-	return mux
+	// Microsoft Graph, on the same host: an application's own app role assignments. Its path
+	// segment servicePrincipals(appId='...') is no pattern of ServeMux's.
+	graph := s.instrument("GET "+GraphAssignmentsRoute, http.HandlerFunc(s.handleGraphAssignments))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1.0/") {
+			graph.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // entraSigningKey signs the emulator's access tokens; nobody verifies them, the key only
@@ -122,4 +133,60 @@ func (s *Server) writeAADError(w http.ResponseWriter, status int, code string, a
 		"trace_id":          newID(),
 		"correlation_id":    newID(),
 	})
+}
+
+// GraphAssignmentsRoute is the route, as Counts names it, of Microsoft Graph's list of the app
+// role assignments of an application's service principal:
+// /v1.0/servicePrincipals(appId='{appId}')/appRoleAssignments.
+const GraphAssignmentsRoute = "/v1.0/servicePrincipals(appId='{appId}')/appRoleAssignments"
+
+var graphAssignmentsRE = regexp.MustCompile(`^/v1\.0/servicePrincipals\(appId='([0-9a-fA-F-]{36})'\)/appRoleAssignments$`)
+
+// handleGraphAssignments lists the Graph permissions granted to an application, as Microsoft
+// Graph does for a token of that tenant with Application.Read.All. Late permissions are
+// listed at once: assignments exist before tokens carry them.
+func (s *Server) handleGraphAssignments(w http.ResponseWriter, r *http.Request) {
+	m := graphAssignmentsRE.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		writeGraphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource not found for the segment.")
+		return
+	}
+	var claims struct {
+		TenantID string   `json:"tid"`
+		Roles    []string `json:"roles"`
+		jwt.RegisteredClaims
+	}
+	bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if _, err := jwt.ParseWithClaims(bearer, &claims, func(*jwt.Token) (any, error) { return entraSigningKey, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithTimeFunc(s.now)); !ok || err != nil {
+		writeGraphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+		return
+	}
+	if !slices.Contains(claims.Roles, "Application.Read.All") && !slices.Contains(claims.Roles, "Application.ReadWrite.All") {
+		writeGraphError(w, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return
+	}
+	var app *DirectoryApplication
+	if s.opts.Directory != nil {
+		app = s.opts.Directory.application(claims.TenantID, m[1], s.now().Sub(s.started))
+	}
+	if app == nil {
+		writeGraphError(w, http.StatusNotFound, "Request_ResourceNotFound",
+			"Resource '"+m[1]+"' does not exist or one of its queried reference-property objects are not present.")
+		return
+	}
+	value := []map[string]any{}
+	for _, name := range app.assigned() {
+		if p, ok := azure.PermissionByName(name); ok {
+			value = append(value, map[string]any{
+				"id": newID(), "appRoleId": p.ID, "principalType": "ServicePrincipal",
+				"resourceDisplayName": "Microsoft Graph", "resourceId": newID(),
+			})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"value": value})
+}
+
+func writeGraphError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": message}})
 }

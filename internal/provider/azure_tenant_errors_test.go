@@ -22,8 +22,11 @@ import (
 type testDirectory struct {
 	tenantID                                 string
 	goodApp, readOnlyApp, noRoleApp, lateApp string
-	secrets                                  map[string]string // by application
-	dir                                      *emulator.Directory
+	// lateConsentApp has the read_write permissions, but the ones beyond read show in its
+	// tokens only after lateSeconds (a consent propagating).
+	lateConsentApp string
+	secrets        map[string]string // by application
+	dir            *emulator.Directory
 }
 
 func permissionNames(mode string) []string {
@@ -37,7 +40,7 @@ func permissionNames(mode string) []string {
 func newTestDirectory(lateSeconds int) *testDirectory {
 	d := &testDirectory{
 		tenantID: uuid.NewString(), goodApp: uuid.NewString(), readOnlyApp: uuid.NewString(),
-		noRoleApp: uuid.NewString(), lateApp: uuid.NewString(), secrets: map[string]string{},
+		noRoleApp: uuid.NewString(), lateApp: uuid.NewString(), lateConsentApp: uuid.NewString(), secrets: map[string]string{},
 	}
 	roles := []string{"Reader", "Role Based Access Control Administrator"}
 	app := func(id string, perms, roles []string, validAfter int) emulator.DirectoryApplication {
@@ -47,6 +50,9 @@ func newTestDirectory(lateSeconds int) *testDirectory {
 			Secrets: []emulator.DirectorySecret{{Value: d.secrets[id], ValidAfterSeconds: validAfter}},
 		}
 	}
+	lateConsent := app(d.lateConsentApp, permissionNames(azure.ModeRead), roles, 0)
+	lateConsent.LateGraphPermissions = azure.MissingPermissions(azure.ModeReadWrite, permissionNames(azure.ModeRead))
+	lateConsent.LateGraphPermissionsSeconds = lateSeconds
 	d.dir = &emulator.Directory{Tenants: []emulator.DirectoryTenant{{
 		TenantID: d.tenantID,
 		Applications: []emulator.DirectoryApplication{
@@ -54,6 +60,7 @@ func newTestDirectory(lateSeconds int) *testDirectory {
 			app(d.readOnlyApp, permissionNames(azure.ModeRead), roles, 0),
 			app(d.noRoleApp, permissionNames(azure.ModeReadWrite), []string{"Reader"}, 0),
 			app(d.lateApp, permissionNames(azure.ModeReadWrite), roles, lateSeconds),
+			lateConsent,
 		},
 	}}}
 	return d

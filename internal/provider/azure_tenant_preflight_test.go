@@ -15,8 +15,9 @@ import (
 )
 
 const (
-	createRoute     = "POST /api/cloud-entitlements/v1/azure/tenants"
-	entraTokenRoute = "POST /{tenant}/oauth2/v2.0/token"
+	createRoute       = "POST /api/cloud-entitlements/v1/azure/tenants"
+	entraTokenRoute   = "POST /{tenant}/oauth2/v2.0/token"
+	graphAssignsRoute = "GET " + emulator.GraphAssignmentsRoute
 )
 
 // TestAccAzureTenant_preflight shows that the pre-flight refuses wrong credentials with
@@ -133,6 +134,60 @@ func TestAccAzureTenant_timeoutBoundsPropagation(t *testing.T) {
 		CheckDestroy:             e.checkGone(d.tenantID),
 		Steps: []resource.TestStep{
 			{Config: e.config(c.hcl()), ExpectError: expectError(`Gave up waiting for Azure(.|\n)*invalid_client_secret`)},
+		},
+	})
+}
+
+// TestAccAzureTenant_neverGrantedFailsAtOnce: permissions that the application's app role
+// assignments do not list were never granted, so the pre-flight fails at once, naming them,
+// instead of waiting azure_propagation_timeout for a consent that will never come.
+func TestAccAzureTenant_neverGrantedFailsAtOnce(t *testing.T) {
+	d := newTestDirectory(3600)
+	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "it reads app role assignments from the emulator's Graph")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
+		CheckDestroy:             e.checkGone(d.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config: e.configWith(`azure_propagation_timeout = "10m"`, d.config(d.readOnlyApp, "read_write").hcl()),
+				ExpectError: expectError(`Microsoft Graph permissions missing(.|\n)*RoleManagement.ReadWrite.Directory` +
+					`(.|\n)*never granted(.|\n)*did not wait`),
+			},
+		},
+	})
+	if n := e.count(entraTokenRoute, "200"); n != 1 {
+		t.Errorf("the pre-flight signed in %d times; a permission never granted must not be waited for", n)
+	}
+	if n := e.count(graphAssignsRoute, "200"); n != 1 {
+		t.Errorf("the pre-flight read the app role assignments %d times, want 1", n)
+	}
+	if n := e.count(createRoute, ""); n != 0 {
+		t.Errorf("%d creates reached Segura", n)
+	}
+}
+
+// TestAccAzureTenant_consentPropagation: permissions granted (listed among the app role
+// assignments) but not yet in the application's tokens are waited for, and the apply
+// succeeds once they arrive.
+func TestAccAzureTenant_consentPropagation(t *testing.T) {
+	d := newTestDirectory(5)
+	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "its directory propagates a consent after some seconds")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
+		CheckDestroy:             e.checkGone(d.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config: e.config(d.config(d.lateConsentApp, "read_write").hcl()),
+				Check: func(*terraform.State) error {
+					if n := e.count(graphAssignsRoute, "200"); n < 1 {
+						return fmt.Errorf("the app role assignments were read %d times; the test did not meet propagation", n)
+					}
+					if n := e.count(entraTokenRoute, "200"); n < 2 {
+						return fmt.Errorf("the pre-flight signed in %d times; it did not wait for the consent", n)
+					}
+					return nil
+				},
+			},
 		},
 	})
 }

@@ -26,7 +26,7 @@ const (
 func propagationReason(err error) string {
 	var f *azure.Failure
 	if errors.As(err, &f) {
-		if azure.Propagating(f.Reason) {
+		if f.CanPropagate() {
 			return f.Reason
 		}
 		return ""
@@ -124,6 +124,10 @@ func addOperationError(diags *diag.Diagnostics, action action, err error) {
 	var f *azure.Failure
 	if errors.As(err, &f) {
 		field, summary, detail := explainAzureFailure(client.ErrorDetail{Reason: f.Reason, Missing: f.Missing})
+		if f.NotGranted {
+			detail += "\n\nMicrosoft Graph lists no app role assignment of the application for them: they were never " +
+				"granted, so the provider did not wait for Entra ID to propagate them."
+		}
 		detail += "\n\nFound by the Azure pre-flight check before anything was sent to Segura (azure_preflight)."
 		if p, ok := attributeOf[field]; ok {
 			diags.AddAttributeError(p, summary, detail)

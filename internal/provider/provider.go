@@ -60,6 +60,7 @@ type providerModel struct {
 	AzurePreflight          types.Bool           `tfsdk:"azure_preflight"`
 	AzureEnvironment        types.String         `tfsdk:"azure_environment"`
 	AzureAuthorityHost      types.String         `tfsdk:"azure_authority_host"`
+	AzureGraphEndpoint      types.String         `tfsdk:"azure_graph_endpoint"`
 	AzurePropagationTimeout timetypes.GoDuration `tfsdk:"azure_propagation_timeout"`
 }
 
@@ -127,6 +128,15 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"Falls back to `SEGURA_AZURE_ENVIRONMENT`.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf(azure.EnvironmentNames()...)},
+			},
+			"azure_graph_endpoint": schema.StringAttribute{
+				MarkdownDescription: "Microsoft Graph endpoint of the pre-flight, overriding the one of `azure_environment`, " +
+					"such as `https://graph.microsoft.com`. When the application's token lacks a Graph permission, the " +
+					"pre-flight reads the application's app role assignments there: a permission never granted fails at " +
+					"once, while one granted but not yet in the token is waited for. Falls back to " +
+					"`SEGURA_AZURE_GRAPH_ENDPOINT`.",
+				Optional:   true,
+				Validators: []validator.String{validators.Check("an https URL", azure.CheckAuthorityHost)},
 			},
 			"azure_authority_host": schema.StringAttribute{
 				MarkdownDescription: "Microsoft Entra ID host of the pre-flight sign-in, overriding the one of " +
@@ -233,6 +243,10 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if environment != "" && !azure.IsEnvironment(environment) {
 		r.invalid(settingAzureEnvironment, environment, "is not one of "+strings.Join(azure.EnvironmentNames(), ", "))
 	}
+	graph := r.preflightString(m.AzureGraphEndpoint, settingAzureGraphEndpoint)
+	if graph != "" {
+		r.check(settingAzureGraphEndpoint, graph, azure.CheckAuthorityHost)
+	}
 	authority := r.preflightString(m.AzureAuthorityHost, settingAzureAuthorityHost)
 	if authority != "" {
 		r.check(settingAzureAuthorityHost, authority, azure.CheckAuthorityHost)
@@ -250,7 +264,8 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	cfg.Logger = tflogLogger{secrets: []string{cfg.ClientSecret}}
 	data := &providerData{clock: p.clock, cfg: cfg, problems: r.problems, propagation: propagation}
 	if preflight {
-		data.preflight = &azure.Preflight{Environment: environment, AuthorityHost: authority, Transport: p.preflightTransport}
+		data.preflight = &azure.Preflight{Environment: environment, AuthorityHost: authority, GraphEndpoint: graph,
+			Transport: p.preflightTransport}
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data

@@ -26,6 +26,7 @@ var (
 	settingAzurePreflight          = setting{"azure_preflight", "SEGURA_AZURE_PREFLIGHT"}
 	settingAzureEnvironment        = setting{"azure_environment", "SEGURA_AZURE_ENVIRONMENT"}
 	settingAzureAuthorityHost      = setting{"azure_authority_host", "AZURE_AUTHORITY_HOST"}
+	settingAzureGraphEndpoint      = setting{"azure_graph_endpoint", "SEGURA_AZURE_GRAPH_ENDPOINT"}
 	settingAzurePropagationTimeout = setting{"azure_propagation_timeout", "SEGURA_AZURE_PROPAGATION_TIMEOUT"}
 )
 

@@ -180,7 +180,8 @@ func (e *accEnv) providerBlock(settings string) string {
 		return "provider \"segura\" {" + settings + "\n}\n"
 	}
 	return fmt.Sprintf("provider \"segura\" {\n  url                  = %q\n  client_id            = %q\n  client_secret        = %q\n"+
-		"  azure_authority_host = %q%s\n}\n", e.url, e.id, e.secret, e.entraURL, settings)
+		"  azure_authority_host = %q\n  azure_graph_endpoint = %q%s\n}\n", e.url, e.id, e.secret, e.entraURL,
+		strings.TrimSuffix(e.entraURL, "/"), settings)
 }
 
 // fault injects f into the emulator.
