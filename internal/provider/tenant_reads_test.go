@@ -2,12 +2,16 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
@@ -178,4 +182,53 @@ func listingEnded(t *testing.T, r *tenantReads) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("the listing did not end within 10 s")
+}
+
+// TestAccAzureTenant_refreshFromPages: a refresh of many connections reads them from list
+// pages, and still sees a change and a disconnection made out of band: the plan updates the
+// one and connects the other again.
+func TestAccAzureTenant_refreshFromPages(t *testing.T) {
+	e := newEmulatorEnv(t, emulator.Options{}, "it counts the list pages of a refresh")
+	run := "pages-" + uuid.NewString()[:8]
+	hcl, ids := manyTenants(run, 12)
+	var gets int
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
+		CheckDestroy:             e.checkGone(ids...),
+		Steps: []resource.TestStep{
+			{Config: e.config(hcl)},
+			{
+				PreConfig: func() {
+					renamed := "Renamed out of band"
+					if _, err := e.api.UpdateAzureTenant(context.Background(), ids[3], client.UpdateAzureTenantInput{Name: &renamed}); err != nil {
+						t.Fatal(err)
+					}
+					if err := e.api.DeleteAzureTenant(context.Background(), ids[5]); err != nil {
+						t.Fatal(err)
+					}
+					gets = e.count(routeGetTenant, "")
+				},
+				Config: e.config(hcl),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("segura_azure_tenant.t3", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("segura_azure_tenant.t5", plancheck.ResourceActionCreate),
+				}},
+				Check: func(*terraform.State) error {
+					if n := e.count(routeListTenants, "200"); n == 0 {
+						return errors.New("no list page was read: the refresh read each connection alone")
+					}
+					// Each command reads at most directReads connections alone, plus the one that
+					// the pages lack, confirmed by its own GET.
+					if n := e.count(routeGetTenant, "") - gets; n >= 12 {
+						return fmt.Errorf("the refreshes made %d single reads for 12 connections", n)
+					}
+					got, err := e.api.GetAzureTenant(context.Background(), ids[3])
+					if err != nil || got.Name != "Tenant 3" {
+						return fmt.Errorf("the renamed connection is %+v, %v after the apply", got, err)
+					}
+					return nil
+				},
+			},
+		},
+	})
 }
