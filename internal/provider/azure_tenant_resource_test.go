@@ -417,3 +417,25 @@ func TestAccAzureTenant_identity(t *testing.T) {
 		},
 	})
 }
+
+// TestAccAzureTenant_generatedConfig: the configuration that `plan -generate-config-out`
+// writes for an import block has no secret and plans as a no-op import, on every CLI of the
+// matrix (Terraform 1.5 to 1.7 crashed on a computed-only nested attribute before).
+func TestAccAzureTenant_generatedConfig(t *testing.T) {
+	e := newAccEnv(t)
+	c := newTenantConfig()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
+		CheckDestroy:             e.checkGone(c.tenantID),
+		Steps: []resource.TestStep{
+			{Config: e.config(c.hcl())},
+			{
+				Config:          e.importConfig(""),
+				ResourceName:    tenantResource,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				GenerateConfig:  true,
+			},
+		},
+	})
+}
