@@ -223,8 +223,11 @@ func TestAccAzureTenant_refreshFromPages(t *testing.T) {
 						return fmt.Errorf("the refreshes made %d single reads for 12 connections", n)
 					}
 					got, err := e.api.GetAzureTenant(context.Background(), ids[3])
-					if err != nil || got.Name != "Tenant 3" {
-						return fmt.Errorf("the renamed connection is %+v, %v after the apply", got, err)
+					if err != nil {
+						return err
+					}
+					if got.Name != "Tenant 3" {
+						return fmt.Errorf("the renamed connection is named %q after the apply", got.Name)
 					}
 					return nil
 				},
