@@ -95,9 +95,9 @@ func IsEnvironment(name string) bool {
 	return ok
 }
 
-// CheckAuthorityHost explains what is wrong with an Entra ID authority host or a Microsoft
-// Graph endpoint, or returns nil: both are only served over https.
-func CheckAuthorityHost(raw string) error {
+// CheckEndpoint explains what is wrong with an Entra ID authority host or a Microsoft Graph
+// endpoint, or returns nil: both are only served over https.
+func CheckEndpoint(raw string) error {
 	if u, err := url.Parse(raw); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 		return errors.New("is not an https URL such as https://login.microsoftonline.com/; Entra ID and Microsoft Graph are only served over https")
 	}

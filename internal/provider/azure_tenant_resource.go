@@ -515,6 +515,8 @@ func (r *azureTenantResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if req.Plan.Raw.IsNull() {
 		return
 	}
+	// The conflict check calls the API, as the other operations do, and is masked as they are.
+	defer maskDiagnostics(&resp.Diagnostics, r.data.secrets()...)
 	if req.State.Raw.IsNull() {
 		var secret, wo types.String
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_value"), &secret)...)

@@ -136,13 +136,13 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"once, while one granted but not yet in the token is waited for. Falls back to " +
 					"`SEGURA_AZURE_GRAPH_ENDPOINT`.",
 				Optional:   true,
-				Validators: []validator.String{validators.Check("an https URL", azure.CheckAuthorityHost)},
+				Validators: []validator.String{validators.Check("an https URL", azure.CheckEndpoint)},
 			},
 			"azure_authority_host": schema.StringAttribute{
 				MarkdownDescription: "Microsoft Entra ID host of the pre-flight sign-in, overriding the one of " +
 					"`azure_environment`, such as `https://login.microsoftonline.com/`. Falls back to `AZURE_AUTHORITY_HOST`.",
 				Optional:   true,
-				Validators: []validator.String{validators.Check("an https URL", azure.CheckAuthorityHost)},
+				Validators: []validator.String{validators.Check("an https URL", azure.CheckEndpoint)},
 			},
 			"azure_propagation_timeout": schema.StringAttribute{
 				MarkdownDescription: "How long to keep retrying when Entra ID has not yet propagated a new secret, " +
@@ -243,14 +243,8 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if environment != "" && !azure.IsEnvironment(environment) {
 		r.invalid(settingAzureEnvironment, environment, "is not one of "+strings.Join(azure.EnvironmentNames(), ", "))
 	}
-	graph := r.preflightString(m.AzureGraphEndpoint, settingAzureGraphEndpoint)
-	if graph != "" {
-		r.check(settingAzureGraphEndpoint, graph, azure.CheckAuthorityHost)
-	}
-	authority := r.preflightString(m.AzureAuthorityHost, settingAzureAuthorityHost)
-	if authority != "" {
-		r.check(settingAzureAuthorityHost, authority, azure.CheckAuthorityHost)
-	}
+	graph := r.preflightEndpoint(m.AzureGraphEndpoint, settingAzureGraphEndpoint)
+	authority := r.preflightEndpoint(m.AzureAuthorityHost, settingAzureAuthorityHost)
 	propagation := r.duration(r.preflightString(m.AzurePropagationTimeout.StringValue, settingAzurePropagationTimeout),
 		settingAzurePropagationTimeout, true, DefaultPropagationTimeout)
 	if resp.Diagnostics.HasError() {

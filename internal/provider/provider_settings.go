@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/validators"
 )
 
@@ -96,6 +97,15 @@ func (r *settingsReader) apiURL(v types.String, s setting, required bool, rule f
 	value := r.apiString(v, s, required)
 	if value != "" {
 		r.check(s, value, rule)
+	}
+	return value
+}
+
+// preflightEndpoint is preflightString checked as an https endpoint of Entra ID or Graph.
+func (r *settingsReader) preflightEndpoint(v types.String, s setting) string {
+	value := r.preflightString(v, s)
+	if value != "" {
+		r.check(s, value, azure.CheckEndpoint)
 	}
 	return value
 }
