@@ -19,8 +19,13 @@ type Fault struct {
 	// Route is a route pattern such as "POST /api/cloud-entitlements/v1/azure/tenants";
 	// empty matches every route but the controls.
 	Route string `json:"route,omitempty"`
-	// Status answers with this error status (429, 500, 502, 503, 504) instead of handling.
+	// Status answers with this error status instead of handling: 429 or 5xx, or, with Code,
+	// any 4xx.
 	Status int `json:"status,omitempty"`
+	// Code answers Status with this error code instead of the default one for that status.
+	// On the token route it is the OAuth 2.0 error (RFC 6749 section 5.2), elsewhere the
+	// API's error code.
+	Code string `json:"code,omitempty"`
 	// RetryAfter is the Retry-After header, in seconds, of a 429 or 503.
 	RetryAfter int `json:"retry_after,omitempty"`
 	// Count is how many matching requests the fault hits; zero means every one until cleared
@@ -109,17 +114,7 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 			}
 		}
 		if f != nil && f.Status != 0 {
-			if f.RetryAfter > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
-			}
-			code := codeInternal
-			switch f.Status {
-			case http.StatusTooManyRequests:
-				code = codeRateLimited
-			case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-				code = codeUnavailable
-			}
-			writeError(w, f.Status, code, "injected fault")
+			writeFault(w, route, f)
 			s.count(route, strconv.Itoa(f.Status))
 			return
 		}
@@ -140,6 +135,36 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		s.count(route, strconv.Itoa(sw.status))
 	})
+}
+
+// writeFault answers an injected error in the form that the route's real clients parse:
+// an OAuth 2.0 library reads the token endpoint's errors as RFC 6749 section 5.2 has them,
+// and would not find the code inside the API's envelope.
+func writeFault(w http.ResponseWriter, route string, f *Fault) {
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	code := f.Code
+	if code == "" {
+		code = defaultFaultCode(f.Status)
+	}
+	if route == "POST "+tokenPath {
+		writeOAuthError(w, f.Status, code, "injected fault")
+		return
+	}
+	writeError(w, f.Status, code, "injected fault")
+}
+
+// defaultFaultCode is the code the API gives a status of its own, so that a fault without a
+// code looks like the failure a client would meet in production.
+func defaultFaultCode(status int) string {
+	switch status {
+	case http.StatusTooManyRequests:
+		return codeRateLimited
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return codeUnavailable
+	}
+	return codeInternal
 }
 
 type statusWriter struct {
@@ -192,10 +217,10 @@ func (s *Server) handleRequestCounts(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, s.Counts())
 }
 
-// AddFault injects f.
+// AddFault injects f; it refuses a fault whose status or route could not be answered.
 func (s *Server) AddFault(f Fault) error {
-	if f.Status != 0 && f.Status != 429 && (f.Status < 500 || f.Status > 599) {
-		return errors.New("fault: status must be 429 or 5xx")
+	if err := checkFaultStatus(f); err != nil {
+		return err
 	}
 	if f.Route != "" && !strings.Contains(f.Route, " ") {
 		return errors.New(`fault: route is "METHOD /path-pattern"`)
@@ -204,6 +229,22 @@ func (s *Server) AddFault(f Fault) error {
 	s.controls.faults = append(s.controls.faults, &f)
 	s.mu.Unlock()
 	return nil
+}
+
+// checkFaultStatus refuses a 4xx without a code: the API gives each 4xx its own code, and no
+// default would stand for all of them; a code without a status would never be sent.
+func checkFaultStatus(f Fault) error {
+	switch {
+	case f.Status == 0 && f.Code != "":
+		return errors.New("fault: code needs a status")
+	case f.Status == 0, f.Status == http.StatusTooManyRequests, f.Status >= 500 && f.Status <= 599:
+		return nil
+	case f.Status >= 400 && f.Status <= 499 && f.Code != "":
+		return nil
+	case f.Status >= 400 && f.Status <= 499:
+		return errors.New("fault: a 4xx status other than 429 needs a code")
+	}
+	return errors.New("fault: status must be 429 or 5xx, or 4xx with a code")
 }
 
 // Reset forgets every connection, idempotency key, fault and count. Issued tokens and the

@@ -887,6 +887,67 @@ func TestFaults_after(t *testing.T) {
 	}
 }
 
+// TestFaults_code: an injected code reaches the client in the error form of its route,
+// OAuth 2.0's on the token endpoint and the API's envelope elsewhere; a 4xx needs a code.
+func TestFaults_code(t *testing.T) {
+	h := newHarness(t, Options{})
+	if err := h.srv.AddFault(Fault{Route: "POST " + tokenPath, Status: 400, Code: codeValidationFailed, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.AddFault(Fault{Route: "POST " + tokenPath, Status: 503, RetryAfter: 5, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct {
+		status     int
+		code       string
+		retryAfter string
+	}{{400, codeValidationFailed, ""}, {503, codeUnavailable, "5"}} {
+		status, header, body := h.postTokenForm(url.Values{"grant_type": {"client_credentials"},
+			"client_id": {DemoClientID}, "client_secret": {DemoClientSecret}})
+		if status != want.status || body["error"] != want.code || body["error_description"] != "injected fault" ||
+			header.Get("Retry-After") != want.retryAfter {
+			t.Errorf("token fault: %d %v, want %d with the OAuth 2.0 error %q", status, body, want.status, want.code)
+		}
+	}
+	h.getToken(url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoClientID}, "client_secret": {DemoClientSecret}}, http.StatusOK)
+
+	// Over HTTP, so that the field's JSON name is checked too.
+	resp, err := http.Post(h.ts.URL+controlPath+"/faults", "application/json", strings.NewReader(
+		`{"route":"GET `+tenantsPath+`","status":409,"code":"`+codeTenantConnected+`","count":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("add fault: %d", resp.StatusCode)
+	}
+	if a := h.do("GET", tenantsPath, nil); a.status != http.StatusConflict || a.errCode() != codeTenantConnected {
+		t.Errorf("API fault: %d %s, want 409 with the envelope's code %q", a.status, a.raw, codeTenantConnected)
+	}
+
+	for _, f := range []Fault{{Status: 400}, {Status: 404}, {Code: codeValidationFailed}, {Status: 302, Code: codeValidationFailed}, {Status: 600, Code: codeInternal}} {
+		if err := h.srv.AddFault(f); err == nil {
+			t.Errorf("fault %+v must be refused", f)
+		}
+	}
+}
+
+// postTokenForm asks the token endpoint for a token and returns its answer as it came, for
+// tests that expect an error; getToken is for those that expect a token.
+func (h *harness) postTokenForm(form url.Values) (int, http.Header, map[string]any) {
+	h.t.Helper()
+	resp, err := http.PostForm(h.ts.URL+tokenPath, form)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		h.t.Fatalf("token: the answer is not JSON: %v", err)
+	}
+	return resp.StatusCode, resp.Header, body
+}
+
 // TestSecretIndex_followsEveryChange: a secret is in use exactly while a connection holds it,
 // through rotations and disconnections, with both kinds of hashes.
 func TestSecretIndex_followsEveryChange(t *testing.T) {
