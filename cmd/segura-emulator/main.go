@@ -70,27 +70,44 @@ func run(listen, entraListen, certFile string, opts emulator.Options, directory 
 	fmt.Printf("segura-emulator: controls   http://%s/_emulator/\n", ln.Addr())
 
 	if entraListen != "" {
-		cert, pemBytes, err := emulator.SelfSignedTLS()
+		entra, err := serveEntra(&lc, entraListen, certFile, srv.EntraHandler(), errs)
 		if err != nil {
 			return err
 		}
-		if certFile != "" {
-			if err := os.WriteFile(certFile, pemBytes, 0o644); err != nil {
-				return err
-			}
-		}
-		raw, err := lc.Listen(context.Background(), "tcp", entraListen)
-		if err != nil {
-			return err
-		}
-		eln := tls.NewListener(raw, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-		entra := &http.Server{Handler: srv.EntraHandler(), ReadHeaderTimeout: 10 * time.Second}
 		servers = append(servers, entra)
-		go func() { errs <- entra.Serve(eln) }()
-		fmt.Printf("segura-emulator: Entra ID   https://%s/ (AZURE_AUTHORITY_HOST)\n", eln.Addr())
 	}
 	fmt.Printf("segura-emulator: %s\n", mode)
+	return serveUntilSignal(errs, servers)
+}
 
+// serveEntra serves the Entra ID token service over TLS, because MSAL (and so azidentity)
+// refuses an authority over plain HTTP. Its certificate is self-signed and new each start;
+// certFile, when set, receives it so that clients can trust it through SSL_CERT_FILE.
+func serveEntra(lc *net.ListenConfig, listen, certFile string, h http.Handler, errs chan<- error) (*http.Server, error) {
+	cert, pemBytes, err := emulator.SelfSignedTLS()
+	if err != nil {
+		return nil, err
+	}
+	if certFile != "" {
+		if err := os.WriteFile(certFile, pemBytes, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	raw, err := lc.Listen(context.Background(), "tcp", listen)
+	if err != nil {
+		return nil, err
+	}
+	eln := tls.NewListener(raw, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	entra := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { errs <- entra.Serve(eln) }()
+	fmt.Printf("segura-emulator: Entra ID   https://%s/ (AZURE_AUTHORITY_HOST)\n", eln.Addr())
+	return entra, nil
+}
+
+// serveUntilSignal returns the first server failure, or, on Ctrl-C or SIGTERM, shuts the
+// servers down gracefully: a request in flight finishes, and saves its change to the state
+// file, before the process exits.
+func serveUntilSignal(errs <-chan error, servers []*http.Server) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	select {

@@ -64,7 +64,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	err = bench(tmp, cli, *n, *reps, *latency, *parallelism, *baseline)
+	err = bench(tmp, cli, settings{n: *n, reps: *reps, latency: *latency, parallelism: *parallelism, baseline: *baseline})
 	_ = os.RemoveAll(tmp) // a temporary folder left behind is harmless
 	if err != nil {
 		log.Fatal(err)
@@ -74,7 +74,23 @@ func main() {
 // failure is what must panics with, and bench recovers, so that the temporary folder goes.
 type failure struct{ err error }
 
-func bench(tmp, cli string, n, reps int, latency time.Duration, parallelism int, baseline string) (err error) {
+// settings are the benchmark's flags.
+type settings struct {
+	n, reps     int
+	latency     time.Duration
+	parallelism int
+	baseline    string
+}
+
+// target is the emulator that the CLIs talk to.
+type target struct {
+	emu    *emulator.Server
+	ts     *httptest.Server
+	opened atomic.Int64 // TLS connections accepted so far
+	caFile string
+}
+
+func bench(tmp, cli string, set settings) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
@@ -85,6 +101,25 @@ func bench(tmp, cli string, n, reps int, latency time.Duration, parallelism int,
 		}
 	}()
 
+	variants := buildVariants(tmp, set.baseline)
+	t := startTarget()
+	defer t.ts.Close()
+	t.caFile = filepath.Join(tmp, "ca.pem")
+	writeCert(t.caFile, t.ts.TLS)
+	writeConfigs(tmp, variants, set.n)
+
+	fmt.Printf("%d resources, -parallelism=%d, %s latency, HTTPS on loopback, %s, %d repetitions\n",
+		set.n, set.parallelism, set.latency, cliVersion(cli), set.reps)
+	fmt.Printf("machine: %s/%s, %d CPUs\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	applies, plans := t.measureAll(cli, variants, set)
+	report(variants, applies, plans, set)
+	return nil
+}
+
+// buildVariants builds every provider before anything is timed, so that no measured run
+// includes a compile. terraform_data comes last: the cost of Terraform alone, without a
+// provider, against which the others can be read.
+func buildVariants(tmp, baseline string) []*variant {
 	variants := []*variant{
 		{name: "segura", bin: build(tmp, "segura", ".", "")},
 		{name: "segura (no I/O)", bin: build(tmp, "noio", ".", "benchnoio")},
@@ -95,23 +130,30 @@ func bench(tmp, cli string, n, reps int, latency time.Duration, parallelism int,
 		variants = append(variants, &variant{name: "segura at " + baseline, bin: build(tmp, "baseline", src, "")})
 		run("", "git", "worktree", "remove", "--force", src)
 	}
-	variants = append(variants, &variant{name: "terraform_data"})
+	return append(variants, &variant{name: "terraform_data"})
+}
 
+// startTarget serves the emulator over HTTPS, as a real deployment is reached, and counts
+// the connections it accepts: a provider that opens a new one per request pays a handshake
+// each time, and the count shows it.
+func startTarget() *target {
 	emu, err := emulator.New(emulator.Options{CheapSecretHashes: true})
 	must(err)
-	var opened atomic.Int64
-	ts := httptest.NewUnstartedServer(emu)
-	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+	t := &target{emu: emu}
+	t.ts = httptest.NewUnstartedServer(emu)
+	t.ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
-			opened.Add(1)
+			t.opened.Add(1)
 		}
 	}
-	ts.Config.ErrorLog = log.New(devNull{}, "", 0)
-	ts.StartTLS()
-	defer ts.Close()
-	caFile := filepath.Join(tmp, "ca.pem")
-	writeCert(caFile, ts.TLS)
+	t.ts.Config.ErrorLog = log.New(devNull{}, "", 0)
+	t.ts.StartTLS()
+	return t
+}
 
+// writeConfigs gives every variant a folder with the same tenant IDs, so that their
+// configurations differ only in the provider that serves them.
+func writeConfigs(tmp string, variants []*variant, n int) {
 	tenantIDs := make([]string, n)
 	for i := range tenantIDs {
 		tenantIDs[i] = uuid.NewString()
@@ -126,35 +168,45 @@ func bench(tmp, cli string, n, reps int, latency time.Duration, parallelism int,
 		}
 		must(os.WriteFile(filepath.Join(v.dir, "cli.tfrc"), []byte(rc), 0o600))
 	}
+}
 
-	fmt.Printf("%d resources, -parallelism=%d, %s latency, HTTPS on loopback, %s, %d repetitions\n",
-		n, parallelism, latency, cliVersion(cli), reps)
-	fmt.Printf("machine: %s/%s, %d CPUs\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
-
-	applies, plans := map[string][]phase{}, map[string][]phase{}
-	for rep := range reps {
+// measureAll interleaves the variants and rotates their order each repetition, so that a
+// machine that warms up or slows down weighs on every variant alike. Each run starts from an
+// empty emulator and state, so that every apply creates all N connections.
+func (t *target) measureAll(cli string, variants []*variant, set settings) (applies, plans map[string][]phase) {
+	applies, plans = map[string][]phase{}, map[string][]phase{}
+	p := fmt.Sprintf("-parallelism=%d", set.parallelism)
+	for rep := range set.reps {
 		order := slices.Clone(variants)
 		for range rep % len(order) { // rotate, so that no variant always runs first
 			order = append(order[1:], order[0])
 		}
 		for _, v := range order {
-			must(emu.Reset())
-			must(emu.AddFault(emulator.Fault{LatencyMS: int(latency.Milliseconds())}))
+			must(t.emu.Reset())
+			must(t.emu.AddFault(emulator.Fault{LatencyMS: int(set.latency.Milliseconds())}))
 			_ = os.Remove(filepath.Join(v.dir, "terraform.tfstate"))
-			measure := func(args ...string) phase {
-				reqs, conns := total(emu), opened.Load()
-				wall, cpu := tf(cli, v, ts.URL, caFile, args...)
-				return phase{wall: wall, cpu: cpu, requests: total(emu) - reqs, conns: opened.Load() - conns}
-			}
-			p := fmt.Sprintf("-parallelism=%d", parallelism)
-			a := measure("apply", "-auto-approve", "-input=false", "-no-color", p)
-			pl := measure("plan", "-input=false", "-no-color", "-detailed-exitcode", p)
+			a := t.measure(cli, v, "apply", "-auto-approve", "-input=false", "-no-color", p)
+			pl := t.measure(cli, v, "plan", "-input=false", "-no-color", "-detailed-exitcode", p)
 			applies[v.name] = append(applies[v.name], a)
 			plans[v.name] = append(plans[v.name], pl)
 			fmt.Printf("rep %d  %-22s apply %6.2fs  plan %6.2fs\n", rep+1, v.name, a.wall.Seconds(), pl.wall.Seconds())
 		}
 	}
+	return applies, plans
+}
 
+// measure runs one CLI command; the requests and connections are differences of counters,
+// because the emulator and its server outlive every run.
+func (t *target) measure(cli string, v *variant, args ...string) phase {
+	reqs, conns := total(t.emu), t.opened.Load()
+	wall, cpu := tf(cli, v, t.ts.URL, t.caFile, args...)
+	return phase{wall: wall, cpu: cpu, requests: total(t.emu) - reqs, conns: t.opened.Load() - conns}
+}
+
+// report prints medians, which one slow repetition cannot move, and the ratios that the
+// targets are set on: the apply's against the no-I/O build plus the latency the wire must
+// cost at this parallelism, since no provider can beat that.
+func report(variants []*variant, applies, plans map[string][]phase, set settings) {
 	fmt.Printf("\n%-22s %10s %10s %9s %9s %10s %10s %10s %10s\n", "medians", "apply", "plan", "apply CPU", "plan CPU",
 		"apply req", "plan req", "apply conn", "plan conn")
 	for _, v := range variants {
@@ -163,16 +215,15 @@ func bench(tmp, cli string, n, reps int, latency time.Duration, parallelism int,
 			a.cpu.Seconds(), p.cpu.Seconds(), a.requests, p.requests, a.conns, p.conns)
 	}
 	seg, noio := variants[0].name, variants[1].name
-	wire := time.Duration(n) * latency / time.Duration(parallelism)
+	wire := time.Duration(set.n) * set.latency / time.Duration(set.parallelism)
 	fmt.Printf("\nplan:  segura / no-I/O = %.2fx (target at most 1.15x); %d API requests (target at most 20)\n",
 		ratio(plans[seg], plans[noio], 0), median(plans[seg]).requests)
-	fmt.Printf("apply: segura / (no-I/O + %d x %s / %d = %.2fs) = %.2fx (target at most 1.2x)\n", n, latency, parallelism,
+	fmt.Printf("apply: segura / (no-I/O + %d x %s / %d = %.2fs) = %.2fx (target at most 1.2x)\n", set.n, set.latency, set.parallelism,
 		(median(applies[noio]).wall + wire).Seconds(), ratio(applies[seg], applies[noio], wire))
-	if baseline != "" {
+	if set.baseline != "" {
 		b := variants[2].name
 		fmt.Printf("plan:  segura / %s = %.2fx (target at most 0.75x)\n", b, ratio(plans[seg], plans[b], 0))
 	}
-	return nil
 }
 
 // build builds the provider in src into tmp/name, with tags; it returns the folder.

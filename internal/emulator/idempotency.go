@@ -35,51 +35,60 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	// Keys are scoped to the client that sent them: two service accounts never share one.
 	scoped := clientIDOf(r) + "\x00" + key
-	sum := sha256.Sum256(body)
-
-	s.mu.Lock()
-	now := s.now()
-	e := s.idempotency[scoped]
-	if e != nil && now.After(e.expires) {
-		e = nil
-	}
-	switch {
-	case e != nil && e.bodyHash != sum:
-		s.mu.Unlock()
-		writeError(w, http.StatusUnprocessableEntity, codeIdempotencyKeyReused,
-			"this Idempotency-Key was used with another request body")
-		return
-	case e != nil && !e.done:
-		s.mu.Unlock()
-		writeError(w, http.StatusConflict, codeIdempotencyKeyInUse,
-			"a request with this Idempotency-Key is still in progress; retry later")
-		return
-	case e != nil:
-		status, replay := e.status, e.body
-		s.mu.Unlock()
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = w.Write(replay)
+	entry := s.claimKey(w, scoped, sha256.Sum256(body))
+	if entry == nil {
 		return
 	}
-	entry := &idemEntry{bodyHash: sum, expires: now.Add(idempotencyTTL)}
-	s.idempotency[scoped] = entry
-	s.mu.Unlock()
-
 	s.pause(r)
 	rec := &recorder{header: w.Header()}
 	s.create(rec, body)
-
-	s.mu.Lock()
-	if rec.status >= 500 {
-		delete(s.idempotency, scoped) // a server fault is not an answer to replay
-	} else {
-		entry.done, entry.status, entry.body = true, rec.status, rec.buf.Bytes()
-	}
-	s.mu.Unlock()
+	s.settleKey(scoped, entry, rec)
 	w.WriteHeader(rec.status)
 	_, _ = w.Write(rec.buf.Bytes())
+}
+
+// claimKey reserves the key before the create runs, so that a retry sent while the first
+// request is still in flight is refused instead of creating a second time. A key already
+// known is answered here, as the contract says (replay, in progress, or reused with another
+// body), and claimKey returns nil.
+func (s *Server) claimKey(w http.ResponseWriter, scoped string, sum [32]byte) *idemEntry {
+	s.mu.Lock()
+	now := s.now()
+	e := s.idempotency[scoped]
+	if e == nil || now.After(e.expires) {
+		entry := &idemEntry{bodyHash: sum, expires: now.Add(idempotencyTTL)}
+		s.idempotency[scoped] = entry
+		s.mu.Unlock()
+		return entry
+	}
+	prev := *e
+	s.mu.Unlock()
+	switch {
+	case prev.bodyHash != sum:
+		writeError(w, http.StatusUnprocessableEntity, codeIdempotencyKeyReused,
+			"this Idempotency-Key was used with another request body")
+	case !prev.done:
+		writeError(w, http.StatusConflict, codeIdempotencyKeyInUse,
+			"a request with this Idempotency-Key is still in progress; retry later")
+	default:
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(prev.status)
+		_, _ = w.Write(prev.body)
+	}
+	return nil
+}
+
+// settleKey keeps the create's answer for replay, but frees the key after a server failure:
+// nothing was created then, and a retry with the same key must be allowed to try again.
+func (s *Server) settleKey(scoped string, entry *idemEntry, rec *recorder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rec.status >= 500 {
+		delete(s.idempotency, scoped)
+		return
+	}
+	entry.done, entry.status, entry.body = true, rec.status, rec.buf.Bytes()
 }
 
 // recorder keeps an answer so that it can be stored for replay; it shares the headers.

@@ -230,20 +230,27 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	return body, true
 }
 
-func (s *Server) create(w http.ResponseWriter, body []byte) {
+// decodeCreate reads a create's body with the rules a PATCH shares, plus the fields only a
+// create requires, so that every missing field is reported in one answer.
+func decodeCreate(body []byte) (tenantInput, []detail) {
 	in, details := decodeInput(body)
-	if details == nil {
-		for _, f := range []struct {
-			name string
-			v    *string
-		}{{"name", in.Name}, {"tenant_id", in.TenantID}, {"application_id", in.ApplicationID},
-			{"secret_value", in.SecretValue}, {"integration_mode", in.IntegrationMode}} {
-			if f.v == nil {
-				details = append(details, required(f.name))
-			}
-		}
-		details = append(details, in.validate()...)
+	if details != nil {
+		return in, details
 	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"name", in.Name}, {"tenant_id", in.TenantID}, {"application_id", in.ApplicationID},
+		{"secret_value", in.SecretValue}, {"integration_mode", in.IntegrationMode}} {
+		if f.v == nil {
+			details = append(details, required(f.name))
+		}
+	}
+	return in, append(details, in.validate()...)
+}
+
+func (s *Server) create(w http.ResponseWriter, body []byte) {
+	in, details := decodeCreate(body)
 	if len(details) > 0 {
 		writeValidation(w, details)
 		return
