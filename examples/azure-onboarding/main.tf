@@ -1,7 +1,8 @@
 # Onboards the Azure tenant of the current azuread/azurerm credentials to Segura Cloud
 # Entitlements in one apply: an app registration with the Microsoft Graph application
 # permissions of the integration mode, admin consent for each, a client secret, the Azure
-# roles on the scope to analyse, and the connection itself. No time_sleep is needed: the
+# roles on the scope to analyse (Role Based Access Control Administrator limited by a
+# condition to assigning Reader), and the connection itself. No time_sleep is needed: the
 # segura provider waits out Entra ID propagation (azure_propagation_timeout).
 terraform {
   required_version = ">= 1.11" # secret_value_wo; use secret_value on older versions
@@ -15,7 +16,8 @@ terraform {
       version = ">= 4.0, < 6.0" # checked against 4.x and 5.2
     }
     segura = {
-      source = "segura/segura"
+      source  = "segura/segura"
+      version = "~> 0.1"
     }
   }
 }
@@ -104,13 +106,49 @@ resource "azuread_application_password" "segura" {
   }
 }
 
+locals {
+  azure_role_ids = { for role in data.segura_azure_required_permissions.this.azure_roles : role.name => role.id }
+
+  # Role Based Access Control Administrator can create and delete role assignments. Without a
+  # condition it could assign any role, Owner included, to any principal, itself included.
+  # This condition lets it create or delete assignments of these roles only: Reader. Add the
+  # role definition ID of any other role it should manage.
+  assignable_role_ids = [local.azure_role_ids["Reader"]]
+  assignable_roles    = join(", ", local.assignable_role_ids)
+  rbac_condition      = <<-CONDITION
+    (
+      (
+        !(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})
+      )
+      OR
+      (
+        @Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${local.assignable_roles}}
+      )
+    )
+    AND
+    (
+      (
+        !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})
+      )
+      OR
+      (
+        @Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${local.assignable_roles}}
+      )
+    )
+  CONDITION
+}
+
 resource "azurerm_role_assignment" "segura" {
-  for_each = { for role in data.segura_azure_required_permissions.this.azure_roles : role.name => role }
+  for_each = local.azure_role_ids
 
   scope                = "/subscriptions/${var.subscription_id}"
   role_definition_name = each.key
   principal_id         = azuread_service_principal.segura.object_id
   principal_type       = "ServicePrincipal"
+
+  # Only the Role Based Access Control Administrator assignment carries the condition.
+  condition         = each.key == "Role Based Access Control Administrator" ? local.rbac_condition : null
+  condition_version = each.key == "Role Based Access Control Administrator" ? "2.0" : null
 }
 
 resource "segura_azure_tenant" "this" {
