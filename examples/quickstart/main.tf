@@ -4,7 +4,8 @@
 terraform {
   required_providers {
     segura = {
-      source = "segura/segura"
+      source  = "segura/segura"
+      version = "~> 0.1"
     }
   }
 }
