@@ -11,22 +11,6 @@ import (
 // tenant, or one that lacks a field or holds a malformed one, is an *InvalidAnswerError, so
 // that the provider's state never holds what the server did not properly say.
 
-// InvalidAnswerError is a success answer that breaks the contract.
-type InvalidAnswerError struct {
-	Method    string
-	Path      string
-	RequestID string
-	Problem   string
-}
-
-func (e *InvalidAnswerError) Error() string {
-	s := fmt.Sprintf("%s %s: the answer breaks the API contract: %s", e.Method, e.Path, e.Problem)
-	if e.RequestID != "" {
-		s += fmt.Sprintf(" (request ID %s)", e.RequestID)
-	}
-	return s
-}
-
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // Values of the contract's enumerations.
@@ -63,9 +47,10 @@ func (t *AzureTenant) problem(wantTenantID string) string {
 }
 
 // checkTenant returns an *InvalidAnswerError when t breaks the contract.
-func checkTenant(cl call, ans *answer, t *AzureTenant, wantTenantID string) error {
+func checkTenant(cl call, ans *answer, t *AzureTenant, wantTenantID string, secrets []string) error {
 	if p := t.problem(wantTenantID); p != "" {
-		return &InvalidAnswerError{Method: cl.method, Path: cl.path, RequestID: ans.header.Get(headerRequestID), Problem: p}
+		return &InvalidAnswerError{Method: cl.method, Path: cl.path, RequestID: ans.header.Get(headerRequestID), Problem: p,
+			secrets: secrets}
 	}
 	return nil
 }

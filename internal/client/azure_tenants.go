@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -17,46 +18,40 @@ func tenantPath(tenantID string) string {
 	return pathAzureTenants + "/" + url.PathEscape(tenantID)
 }
 
-// maxKeyGenerations bounds the chain of Idempotency-Keys that one create walks.
-const maxKeyGenerations = 32
-
-// CreateAzureTenant connects a tenant, so that neither a lost answer nor a crashed run can
-// create twice or fail as a conflict.
+// CreateAzureTenant connects a tenant so that a create whose answer was lost converges, and
+// nothing is adopted that these credentials did not create (DESIGN.md, "Creating").
 //
-// Its Idempotency-Key is derived from the request body, keyed with the client secret (the
-// header reveals nothing), and reused for every retry. A run that repeats a create after a
-// crash, a kill or an interruption therefore sends the same key, and Segura replays the first
-// run's answer instead of answering tenant_already_connected. A replay
-// (Idempotent-Replayed: true) is trusted only while the connection it made still exists,
-// with the same connected_at. When it does not (disconnected or replaced since), or when the
-// replay is an earlier refusal whose cause may have been mended, the request is sent anew
-// under the next key of a chain, derived from this key and the replayed answer, and so as
-// repeatable as the first.
+// Its Idempotency-Key is derived from the request body, keyed with the client secret, and
+// reused for every retry: a later run with the same settings sends the same key, and
+// Segura replays the first answer. A replayed success is adopted while the connection it
+// made still exists with the same connected_at. A replayed refusal, or a success whose
+// connection is gone, is stale: the body is sent again under the next key, derived from this
+// key and the replayed answer, so that every run walks the same chain to the first key
+// Segura has not seen. Only the call's deadline bounds the chain.
 func (c *Client) CreateAzureTenant(ctx context.Context, in CreateAzureTenantInput) (*AzureTenant, error) {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return nil, fmt.Errorf("client: encoding POST %s: %w", pathAzureTenants, err)
 	}
+	secrets := c.secretsOf(body)
 	first := c.derivedKey([]byte("segura create v1"), body)
 	key := first
-	if k, ok := c.keyChains.Load(first); ok {
-		key = k.(string) // this process walked the chain already: no need to replay it again
+	if next, ok := c.chains.Load(first); ok {
+		key = next.(string) // where this process left the chain
 	}
-	for range maxKeyGenerations {
+	for {
 		var out AzureTenant
-		cl := call{
-			method: http.MethodPost, path: pathAzureTenants, rawBody: body, out: &out,
-			header: http.Header{headerIdempotencyKey: []string{key}},
-		}
+		cl := call{method: http.MethodPost, path: pathAzureTenants, body: json.RawMessage(body), out: &out,
+			header: http.Header{headerIdempotencyKey: []string{key}}}
 		ans, err := c.do(ctx, cl)
 		if err == nil {
-			err = maskError(checkTenant(cl, ans, &out, in.TenantID), c.secretsOf(body))
+			err = checkTenant(cl, ans, &out, in.TenantID, secrets)
 		}
-		if ans == nil || ans.header.Get(headerReplayed) != "true" {
-			if isVerdict(err) {
-				// Segura keeps this refusal for replay under key: the next try goes on from
-				// the key after it, as a replay would lead any run to.
-				c.keyChains.Store(first, c.derivedKey([]byte(key), []byte(strconv.Itoa(ans.status)), ans.body))
+		if ans == nil || !ans.replayed() || errors.As(err, new(*InvalidAnswerError)) {
+			if ans != nil && isVerdict(err) {
+				// Segura keeps this refusal for replay: this process's next create of the body
+				// starts after it, where a replay would lead.
+				c.chains.Store(first, nextKey(c, key, ans))
 			}
 			if err != nil {
 				return nil, err
@@ -72,16 +67,19 @@ func (c *Client) CreateAzureTenant(ctx context.Context, in CreateAzureTenantInpu
 				return nil, err
 			}
 		}
-		key = c.derivedKey([]byte(key), []byte(strconv.Itoa(ans.status)), ans.body)
-		c.keyChains.Store(first, key)
+		key = nextKey(c, key, ans)
+		c.chains.Store(first, key)
 	}
-	return nil, fmt.Errorf("client: POST %s: Segura replayed %d earlier answers to this same request; "+
-		"the Idempotency-Keys of the last 24 hours are used up for it", pathAzureTenants, maxKeyGenerations)
 }
 
-// isVerdict reports whether err is a create's own refusal, which the contract keeps for
-// replay under its Idempotency-Key: a validation, conflict or Azure verdict. Refusals given
-// before the key is claimed (401, 403, 429, a key in flight) and server faults are not kept.
+// nextKey is the key of the chain after key, whose answer was ans.
+func nextKey(c *Client, key string, ans *answer) string {
+	return c.derivedKey([]byte(key), []byte(strconv.Itoa(ans.status)), ans.body)
+}
+
+// isVerdict reports whether err is a create's own refusal, which Segura keeps for replay
+// under its key: a validation, conflict or Azure verdict. Refusals given before a key is
+// claimed (401, 403, 429, a key in flight) and server faults are not kept.
 func isVerdict(err error) bool {
 	apiErr, ok := AsAPIError(err)
 	if !ok {
@@ -96,7 +94,7 @@ func isVerdict(err error) bool {
 
 // derivedKey is an Idempotency-Key: the HMAC-SHA256 of parts, keyed with the client secret.
 func (c *Client) derivedKey(parts ...[]byte) string {
-	mac := hmac.New(sha256.New, c.keySecret)
+	mac := hmac.New(sha256.New, []byte(c.cfg.ClientSecret))
 	for _, p := range parts {
 		mac.Write(p)
 		mac.Write([]byte{0})
@@ -120,7 +118,7 @@ func (c *Client) tenantCall(ctx context.Context, tenantID string, cl call) (*Azu
 	cl.out = &out
 	ans, err := c.do(ctx, cl)
 	if err == nil {
-		err = maskError(checkTenant(cl, ans, &out, tenantID), c.secretsOf(ans.sentBody))
+		err = checkTenant(cl, ans, &out, tenantID, c.secretsOf(ans.sentBody))
 	}
 	if err != nil {
 		return nil, err
@@ -159,22 +157,61 @@ func (c *Client) ListAzureTenants(ctx context.Context, in ListAzureTenantsInput)
 		return nil, err
 	}
 	for i := range out.Items {
-		if err := checkTenant(cl, ans, &out.Items[i], ""); err != nil {
-			return nil, maskError(err, c.secretsOf(nil))
+		if err := checkTenant(cl, ans, &out.Items[i], "", c.secretsOf(nil)); err != nil {
+			return nil, err
 		}
 	}
 	return &out, nil
 }
 
-// MaxPages bounds the pages that AllAzureTenants reads: 2,000,000 connections at 200 a page.
+// MaxPages bounds the pages of one list: 2,000,000 connections at 200 a page.
 const MaxPages = 10_000
 
-// AllAzureTenants yields every connection that matches in, following next_page_token to the
-// last page. It stops at the first error, which it yields, and with an error when a page
-// token comes again (a server that would loop) or after MaxPages pages.
+// Pages walks the pages of a list one Next at a time, so that its caller decides when to
+// stop and with which context each page is read. It ends with an error when a page token
+// comes again (a server that would loop) or past MaxPages pages.
+type Pages struct {
+	c    *Client
+	in   ListAzureTenantsInput
+	seen map[string]bool
+	done bool
+}
+
+// AzureTenantPages walks the connections that match in, page by page.
+func (c *Client) AzureTenantPages(in ListAzureTenantsInput) *Pages {
+	return &Pages{c: c, in: in, seen: map[string]bool{}}
+}
+
+// Done reports whether the last page has been read.
+func (p *Pages) Done() bool { return p.done }
+
+// Next reads the next page; nil, nil once Done.
+func (p *Pages) Next(ctx context.Context) (*AzureTenantPage, error) {
+	switch {
+	case p.done:
+		return nil, nil
+	case len(p.seen) >= MaxPages:
+		return nil, fmt.Errorf("client: GET %s: more than %d pages; stopped", pathAzureTenants, MaxPages)
+	}
+	page, err := p.c.ListAzureTenants(ctx, p.in)
+	if err != nil {
+		return nil, err
+	}
+	next := page.NextPageToken
+	if p.seen[next] {
+		return nil, fmt.Errorf("client: GET %s: the server gave page token %q again; stopped, as it would never end",
+			pathAzureTenants, next)
+	}
+	p.seen[next], p.in.PageToken, p.done = true, next, next == ""
+	return page, nil
+}
+
+// AllAzureTenants yields every connection that matches in, following the pages to the last.
+// It stops at the first error, which it yields.
 func (c *Client) AllAzureTenants(ctx context.Context, in ListAzureTenantsInput) iter.Seq2[AzureTenant, error] {
 	return func(yield func(AzureTenant, error) bool) {
-		for page, err := range c.AzureTenantPages(ctx, in) {
+		for pages := c.AzureTenantPages(in); !pages.Done(); {
+			page, err := pages.Next(ctx)
 			if err != nil {
 				yield(AzureTenant{}, err)
 				return
@@ -184,35 +221,6 @@ func (c *Client) AllAzureTenants(ctx context.Context, in ListAzureTenantsInput) 
 					return
 				}
 			}
-		}
-	}
-}
-
-// AzureTenantPages yields the pages of the connections that matches in, as AllAzureTenants
-// reads them, so that a caller can stop between pages.
-func (c *Client) AzureTenantPages(ctx context.Context, in ListAzureTenantsInput) iter.Seq2[*AzureTenantPage, error] {
-	return func(yield func(*AzureTenantPage, error) bool) {
-		seen := map[string]bool{}
-		for pages := 1; ; pages++ {
-			if pages > MaxPages {
-				yield(nil, fmt.Errorf("client: GET %s: more than %d pages; stopped", pathAzureTenants, MaxPages))
-				return
-			}
-			page, err := c.ListAzureTenants(ctx, in)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if !yield(page, nil) || page.NextPageToken == "" {
-				return
-			}
-			if seen[page.NextPageToken] {
-				yield(nil, fmt.Errorf("client: GET %s: the server gave page token %q again; stopped, as it "+
-					"would never end", pathAzureTenants, page.NextPageToken))
-				return
-			}
-			seen[page.NextPageToken] = true
-			in.PageToken = page.NextPageToken
 		}
 	}
 }

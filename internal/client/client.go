@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,10 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-retryablehttp"
 	"github.com/jonboulle/clockwork"
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 )
 
 // Defaults of Config.
@@ -45,9 +41,10 @@ type Config struct {
 	// RequestTimeout bounds one HTTP attempt, reading the answer included; zero means
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
-	// MaxRetries caps the retries of one call: zero means no cap (a call is retried until its
-	// context's deadline), negative means no retries.
-	MaxRetries int
+	// MaxRetries is the most retries of one request after a lost connection, a timeout, a
+	// 429 or a 5xx: 0 means none. Nil means no cap: requests are retried until the call's
+	// context ends.
+	MaxRetries *int
 	// RetryWaitMin and RetryWaitMax bound the backoff between retries; zero means the default.
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
@@ -61,15 +58,13 @@ type Config struct {
 
 // Client is safe for concurrent use.
 type Client struct {
-	baseURL   string
-	userAgent string
-	http      *retryablehttp.Client
-	tokens    *tokenCache
-	log       Logger
-	// keySecret keys the Idempotency-Keys derived from requests (see CreateAzureTenant).
-	keySecret []byte
-	// keyChains maps the first Idempotency-Key of a create's body to the key to send next.
-	keyChains sync.Map
+	baseURL string
+	cfg     Config
+	http    *http.Client
+	tokens  *tokenCache
+	// chains maps the first Idempotency-Key of a create's body to the key this process sends
+	// next (see CreateAzureTenant).
+	chains sync.Map
 }
 
 // New checks cfg and returns a Client. It makes no request.
@@ -85,26 +80,12 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("client: token URL %q %w", cfg.TokenURL, err)
 		}
 	}
-	base, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
-	if err != nil {
-		return nil, err
+	if cfg.MaxRetries != nil && *cfg.MaxRetries < 0 {
+		return nil, fmt.Errorf("client: max retries %d is negative", *cfg.MaxRetries)
 	}
-	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = DefaultRequestTimeout
-	}
-	retryMax := cfg.MaxRetries
-	switch {
-	case cfg.MaxRetries < 0:
-		retryMax = 0
-	case cfg.MaxRetries == 0:
-		retryMax = math.MaxInt32 // the context's deadline ends the retries
-	}
-	if cfg.RetryWaitMin <= 0 {
-		cfg.RetryWaitMin = DefaultRetryWaitMin
-	}
-	if cfg.RetryWaitMax <= 0 {
-		cfg.RetryWaitMax = DefaultRetryWaitMax
-	}
+	cfg.RequestTimeout = orDefault(cfg.RequestTimeout, DefaultRequestTimeout)
+	cfg.RetryWaitMin = orDefault(cfg.RetryWaitMin, DefaultRetryWaitMin)
+	cfg.RetryWaitMax = orDefault(cfg.RetryWaitMax, DefaultRetryWaitMax)
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}
@@ -114,79 +95,37 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clockwork.NewRealClock()
 	}
-	tokenURL := cfg.TokenURL
-	if tokenURL == "" {
-		tokenURL = base.String() + pathToken
+	baseURL := strings.TrimRight(cfg.URL, "/")
+	if cfg.TokenURL == "" {
+		cfg.TokenURL = baseURL + pathToken
 	}
-
-	transport := cfg.Transport
-	if transport == nil {
+	if cfg.Transport == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		// Go keeps 2 idle connections per host, so that Terraform's 10 parallel operations
 		// (or more, with -parallelism) would open, and TLS-handshake, a new connection for
 		// about a third of their requests.
 		t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
 		t.MaxIdleConns = MaxIdleConnsPerHost
-		transport = t
+		cfg.Transport = t
 	}
-	newRetrying := func() *retryablehttp.Client {
-		return &retryablehttp.Client{
-			HTTPClient: &http.Client{
-				Transport:     &wholeAnswers{base: transport},
-				Timeout:       cfg.RequestTimeout,
-				CheckRedirect: noRedirects,
-			},
-			RetryWaitMin: cfg.RetryWaitMin,
-			RetryWaitMax: cfg.RetryWaitMax,
-			RetryMax:     retryMax,
-			CheckRetry:   retryPolicy,
-			Backoff:      backoff,
-			// The last answer is returned as it is, so that its error body can be read.
-			ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		}
-	}
-	rc := newRetrying()
 	c := &Client{
-		baseURL:   base.String(),
-		userAgent: cfg.UserAgent,
-		http:      rc,
-		log:       cfg.Logger,
-		keySecret: []byte(cfg.ClientSecret),
-	}
-	rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
-		if attempt > 0 {
-			fields := map[string]any{"method": req.Method, "path": req.URL.Path, "attempt": attempt + 1}
-			if deadline, ok := req.Context().Deadline(); ok {
-				fields["time_left"] = time.Until(deadline).Round(time.Second).String()
-			}
-			c.log.Debug(req.Context(), "API request retried", fields)
-		}
-	}
-	c.tokens = &tokenCache{
-		cfg: clientcredentials.Config{
-			ClientID:     cfg.ClientID,
-			ClientSecret: cfg.ClientSecret,
-			TokenURL:     tokenURL,
-			AuthStyle:    oauth2.AuthStyleInParams,
-		},
-		httpClient: &http.Client{
-			Transport:     &userAgentTransport{ua: cfg.UserAgent, base: newRetrying().StandardClient().Transport},
+		baseURL: baseURL,
+		cfg:     cfg,
+		http: &http.Client{
+			Transport:     &wholeAnswers{base: cfg.Transport, userAgent: cfg.UserAgent},
+			Timeout:       cfg.RequestTimeout,
 			CheckRedirect: noRedirects,
 		},
-		clock: cfg.Clock,
 	}
-	// Every retry carries a token valid when it is sent: a token may expire, or be renewed by
-	// another call, while this one waits out a backoff.
-	rc.PrepareRetry = func(req *http.Request) error {
-		tok, err := c.tokens.get(req.Context())
-		if err != nil {
-			return err
-		}
-		attemptsOf(req.Context()).sentWith(tok)
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-		return nil
-	}
+	c.tokens = newTokenCache(c)
 	return c, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // CheckURL explains what is wrong with the URL of the API or of its token endpoint, or returns
@@ -238,17 +177,14 @@ type call struct {
 	method string
 	path   string
 	query  url.Values
-	// body is sent as JSON; rawBody, when set, is sent as it is instead.
-	body    any
-	rawBody []byte
-	header  http.Header
+	// body is sent as JSON.
+	body   any
+	header http.Header
 	// out receives the decoded success body; nil discards it.
 	out any
-	// secrets are what the call sends that must never be shown (see secrets.go).
-	secrets []string
 }
 
-// answer is the last HTTP answer of a call, and the body the call sent.
+// answer is the HTTP answer that ended a call, and the body the call sent.
 type answer struct {
 	status   int
 	header   http.Header
@@ -256,134 +192,114 @@ type answer struct {
 	sentBody []byte
 }
 
-// maxTokenRefreshes bounds the fresh tokens one call may fetch after 401s.
-const maxTokenRefreshes = 3
+func (a *answer) replayed() bool { return a.header.Get(headerReplayed) == "true" }
 
-// do runs cl: it sends a valid token with every attempt, retries by the policy until ctx's
-// deadline (or the configured cap), and on a 401 fetches a fresh token and tries again. A
-// second 401 earns another token only when the refused token had been accepted before
-// (revoked or expired since); a fresh token that the API never accepted means that it
-// refuses these credentials. The answer is nil when none arrived.
+// do runs cl through one retrying client (see retry.go). Its answer is nil when no HTTP
+// answer ended the call, and then err says why; a non-2xx answer comes with an *APIError.
 func (c *Client) do(ctx context.Context, cl call) (*answer, error) {
-	body := cl.rawBody
-	if body == nil && cl.body != nil {
+	var body []byte
+	if cl.body != nil {
 		var err error
 		if body, err = json.Marshal(cl.body); err != nil {
 			return nil, fmt.Errorf("client: encoding %s %s: %w", cl.method, cl.path, err)
 		}
 	}
-	cl.rawBody, cl.secrets = body, c.secretsOf(body)
-	ans, err := c.send(ctx, cl)
-	return ans, maskError(err, cl.secrets)
-}
-
-// send is do without the masking of secrets in errors.
-func (c *Client) send(ctx context.Context, cl call) (*answer, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultCallTimeout)
 		defer cancel()
 	}
-	body := cl.rawBody
 	u := c.baseURL + cl.path
 	if len(cl.query) > 0 {
 		u += "?" + cl.query.Encode()
 	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("client: building %s %s: %w", cl.method, cl.path, err)
+	}
+	for k, v := range cl.header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	secrets := c.secretsOf(body)
+	c.cfg.Logger.Debug(ctx, "API request", maskFields(secrets, map[string]any{
+		"method": cl.method, "path": cl.path, "query": cl.query.Encode(), "body": redactBody(body),
+	}))
+	start := time.Now()
 	tries := &attempts{}
-	ctx = context.WithValue(ctx, attemptsKey{}, tries)
-
-	for refreshes := 0; ; {
-		tok, err := c.tokens.get(ctx)
-		if err != nil {
-			return nil, c.gaveUp(ctx, cl, tries, err)
-		}
-		req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, u, body)
-		if err != nil {
-			return nil, fmt.Errorf("client: building %s %s: %w", cl.method, cl.path, err)
-		}
-		for k, v := range cl.header {
-			req.Header[k] = v
-		}
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", c.userAgent)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		tries.sentWith(tok)
-
-		start := time.Now()
-		c.log.Debug(ctx, "API request", map[string]any{
-			"method": cl.method, "path": cl.path, "query": cl.query.Encode(), "body": mask(redactBody(body), cl.secrets),
-		})
-		resp, err := c.http.Do(req)
-		if err != nil {
-			return nil, c.gaveUp(ctx, cl, tries, &TransportError{Method: cl.method, Path: cl.path, Err: err, Attempts: tries.count()})
-		}
-		resp.Body.Close() // wholeAnswers kept the body
-		ans := &answer{status: resp.StatusCode, header: resp.Header, body: tries.lastBody(), sentBody: body}
-		c.log.Debug(ctx, "API response", map[string]any{
-			"method": cl.method, "path": cl.path, "status": resp.StatusCode,
-			"request_id": requestID(resp), "duration_ms": time.Since(start).Milliseconds(),
-			"attempts": tries.count(), "body": mask(redactBody(ans.body), cl.secrets),
-		})
-
-		if refused := tries.lastToken(); resp.StatusCode == http.StatusUnauthorized && refreshes < maxTokenRefreshes &&
-			(refreshes == 0 || refused.accepted.Load()) {
-			c.tokens.invalidate(refused)
-			refreshes++
-			continue
-		}
-		if resp.StatusCode >= 300 {
-			apiErr := decodeAPIError(cl, resp, ans.body)
-			apiErr.Attempts = tries.count()
-			return ans, apiErr
-		}
-		if cl.out != nil && len(ans.body) > 0 {
-			if err := json.Unmarshal(ans.body, cl.out); err != nil {
-				return ans, &TransportError{Method: cl.method, Path: cl.path, Attempts: tries.count(),
-					Err: fmt.Errorf("decoding the %d answer (request ID %s): %w", resp.StatusCode, requestID(resp), err)}
-			}
-		}
-		return ans, nil
+	resp, err := c.send(req, body, tries, true)
+	if err != nil {
+		return nil, c.failed(ctx, cl, tries, secrets, err)
 	}
+	resp.Body.Close() // wholeAnswers read it into tries.body
+	ans := &answer{status: resp.StatusCode, header: resp.Header, body: tries.body, sentBody: body}
+	c.cfg.Logger.Debug(ctx, "API response", maskFields(secrets, map[string]any{
+		"method": cl.method, "path": cl.path, "status": resp.StatusCode, "request_id": ans.header.Get(headerRequestID),
+		"duration_ms": time.Since(start).Milliseconds(), "attempts": tries.n, "body": redactBody(ans.body),
+	}))
+	if resp.StatusCode >= 300 {
+		return ans, decodeAPIError(cl, ans, tries.n, secrets)
+	}
+	if cl.out != nil && len(ans.body) > 0 {
+		if err := json.Unmarshal(ans.body, cl.out); err != nil {
+			return ans, &InvalidAnswerError{Method: cl.method, Path: cl.path, RequestID: ans.header.Get(headerRequestID),
+				Problem: "the body is not the JSON the contract describes: " + err.Error(), secrets: secrets}
+		}
+	}
+	return ans, nil
 }
 
-// gaveUp is err, or a *GiveUpError when err came from ctx ending: canceled (Terraform asked
-// the provider to stop) or past its deadline.
-func (c *Client) gaveUp(ctx context.Context, cl call, tries *attempts, err error) error {
-	if ctx.Err() == nil {
-		return err
+// failed is the error of a call that ended without an answer: its context ended (a
+// *GiveUpError, with what the last attempt got), the token could not be had (a *TokenError),
+// or the last attempt got no answer (a *TransportError).
+func (c *Client) failed(ctx context.Context, cl call, tries *attempts, secrets []string, err error) error {
+	var tokenErr *TokenError
+	isTokenErr := errors.As(err, &tokenErr)
+	if ctx.Err() != nil {
+		last := tries.lastError(cl, secrets)
+		if last == nil && isTokenErr {
+			last = tokenErr
+		}
+		return &GiveUpError{Method: cl.method, Path: cl.path, Attempts: tries.n,
+			Interrupted: errors.Is(ctx.Err(), context.Canceled), Last: last, Err: ctx.Err()}
 	}
-	last := tries.lastError(cl)
-	if last == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		last = err
+	if isTokenErr {
+		return tokenErr
 	}
-	return &GiveUpError{
-		Method: cl.method, Path: cl.path, Attempts: tries.count(),
-		Interrupted: errors.Is(ctx.Err(), context.Canceled), Last: last, Err: ctx.Err(),
-	}
+	return &TransportError{Method: cl.method, Path: cl.path, Err: unwrapURLError(err), Attempts: tries.n, secrets: secrets}
 }
 
-func decodeAPIError(cl call, resp *http.Response, body []byte) *APIError {
-	apiErr := &APIError{Method: cl.method, Path: cl.path, StatusCode: resp.StatusCode, RequestID: requestID(resp)}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		apiErr.Message = redirectMessage(resp)
+// unwrapURLError drops the *url.Error that net/http wraps around a transport error: it
+// repeats the method and URL that the client's own error names.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func decodeAPIError(cl call, ans *answer, attempts int, secrets []string) *APIError {
+	apiErr := &APIError{Method: cl.method, Path: cl.path, StatusCode: ans.status, RequestID: ans.header.Get(headerRequestID),
+		Attempts: attempts, secrets: secrets}
+	if ans.status < 400 {
+		apiErr.Message = redirectMessage(ans.status, ans.header)
 		return apiErr
 	}
 	var env errorEnvelope
-	if err := json.Unmarshal(body, &env); err == nil && env.Error.Code != "" {
-		apiErr.Code = env.Error.Code
-		apiErr.Message = env.Error.Message
-		apiErr.Details = env.Error.Details
+	if err := json.Unmarshal(ans.body, &env); err == nil && env.Error.Code != "" {
+		apiErr.Code, apiErr.Message, apiErr.Details = env.Error.Code, env.Error.Message, env.Error.Details
 		if apiErr.RequestID == "" {
 			apiErr.RequestID = env.Error.RequestID
 		}
-	} else {
-		apiErr.Message = http.StatusText(resp.StatusCode)
-		if len(body) > 0 && len(body) < 512 && !strings.ContainsRune(string(body), 0) {
-			apiErr.Message += ": " + strings.TrimSpace(string(body))
-		}
+		return apiErr
+	}
+	apiErr.Message = http.StatusText(ans.status)
+	if len(ans.body) > 0 && len(ans.body) < 512 && !strings.ContainsRune(string(ans.body), 0) {
+		apiErr.Message += ": " + strings.TrimSpace(string(ans.body))
 	}
 	return apiErr
 }
@@ -394,7 +310,7 @@ func decodeAPIError(cl call, resp *http.Response, body []byte) *APIError {
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // redirectMessage explains a 3xx, which the client never follows.
-func redirectMessage(resp *http.Response) string {
+func redirectMessage(status int, header http.Header) string {
 	return fmt.Sprintf("%s to %q: redirects are not followed, so that credentials never go to another address; "+
-		"if the API has moved, set the url (or token_url) to its new address", http.StatusText(resp.StatusCode), resp.Header.Get("Location"))
+		"if the API has moved, set the url (or token_url) to its new address", http.StatusText(status), header.Get("Location"))
 }

@@ -236,7 +236,7 @@ func TestClient_lifecycle(t *testing.T) {
 
 func TestClient_errorCodes(t *testing.T) {
 	e := newEnv(t, emulator.Options{Directory: directory(t)})
-	c := e.client(func(c *client.Config) { c.MaxRetries = -1 })
+	c := e.client(func(c *client.Config) { c.MaxRetries = retries(0) })
 	ctx := context.Background()
 	if _, err := c.CreateAzureTenant(ctx, input(tenantA, appA1, "good-secret", "read")); err != nil {
 		t.Fatal(err)
@@ -301,7 +301,9 @@ func TestClient_errorCodes(t *testing.T) {
 
 	bad := e.client(func(c *client.Config) { c.ClientSecret = "wrong" })
 	_, err = bad.GetAzureTenant(ctx, tenantA)
-	if apiErr, ok := client.AsAPIError(err); !ok || apiErr.StatusCode != 401 || apiErr.Code != client.CodeInvalidClient || apiErr.RequestID == "" {
+	var tokenErr *client.TokenError
+	if _, isAPI := client.AsAPIError(err); isAPI || !errors.As(err, &tokenErr) || tokenErr.StatusCode != 401 ||
+		tokenErr.Code != client.CodeInvalidClient || tokenErr.RequestID == "" || !tokenErr.Refused() {
 		t.Errorf("invalid_client: %#v", err)
 	}
 
@@ -324,7 +326,7 @@ func TestClient_idempotencyKeyErrors(t *testing.T) {
 			r.Header.Set("Idempotency-Key", "pinned")
 		}
 	}}
-	c := e.client(func(c *client.Config) { c.Transport = rec; c.MaxRetries = -1 })
+	c := e.client(func(c *client.Config) { c.Transport = rec; c.MaxRetries = retries(0) })
 	ctx := context.Background()
 	// Two creates with one key: the first is held on the emulator's clock after it claimed
 	// the key, so the second finds it in flight.
@@ -392,7 +394,7 @@ func TestClient_retries(t *testing.T) {
 	}
 
 	// The retry limit holds: 1 try + 2 retries.
-	limited := e.client(func(c *client.Config) { c.MaxRetries = 2 })
+	limited := e.client(func(c *client.Config) { c.MaxRetries = retries(2) })
 	e.fault(emulator.Fault{Route: "GET " + tenantsRoute + "/{tenant_id}", Status: 503, Count: 10})
 	_, err := limited.GetAzureTenant(ctx, tenantA)
 	if !client.HasCode(err, client.CodeUnavailable) {
@@ -451,7 +453,7 @@ func TestClient_retryAfterIsHonoured(t *testing.T) {
 func TestClient_retriesStopAtTheDeadline(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
 	c := e.client(func(c *client.Config) {
-		c.MaxRetries = 1000
+		c.MaxRetries = retries(1000)
 		c.RetryWaitMin, c.RetryWaitMax = 50*time.Millisecond, 50*time.Millisecond
 	})
 	e.fault(emulator.Fault{Route: "GET " + tenantsRoute, Status: 503})
@@ -470,14 +472,14 @@ func TestClient_transportErrorsAreNotAPIErrors(t *testing.T) {
 	ts := httptest.NewServer(http.NotFoundHandler())
 	url := ts.URL
 	ts.Close()
-	c, err := client.New(client.Config{URL: url, ClientID: "a", ClientSecret: "b", MaxRetries: -1})
+	c, err := client.New(client.Config{URL: url, ClientID: "a", ClientSecret: "b", MaxRetries: retries(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.GetAzureTenant(context.Background(), tenantA)
-	var te *client.TransportError
-	if !errors.As(err, &te) {
-		t.Errorf("want a TransportError, got %T %v", err, err)
+	var te *client.TokenError
+	if !errors.As(err, &te) || te.Err == nil || te.Refused() {
+		t.Errorf("want a TokenError without an answer, got %T %v", err, err)
 	}
 	if _, ok := client.AsAPIError(err); ok || client.IsNotFound(err) {
 		t.Error("a transport error must not look like an API answer")
@@ -782,7 +784,7 @@ func TestClient_giveUpSaysWhy(t *testing.T) {
 	if !errors.As(err, &gu) || gu.Interrupted || gu.Attempts < 1 || !client.HasCode(gu.Last, client.CodeUnavailable) {
 		t.Fatalf("deadline: %#v", err)
 	}
-	if !errors.Is(err, context.DeadlineExceeded) || client.IsNotFound(err) || !client.Sent(err) {
+	if !errors.Is(err, context.DeadlineExceeded) || client.IsNotFound(err) {
 		t.Errorf("deadline: errors.Is and Sent: %v", err)
 	}
 
@@ -796,14 +798,17 @@ func TestClient_giveUpSaysWhy(t *testing.T) {
 	e.waitForAnswer(t, "POST "+tenantsRoute)
 	stop()
 	err = <-done
-	if !errors.As(err, &gu) || !gu.Interrupted || gu.Attempts < 1 || !errors.Is(err, context.Canceled) || !client.Sent(err) {
+	if !errors.As(err, &gu) || !gu.Interrupted || gu.Attempts < 1 || !errors.Is(err, context.Canceled) {
 		t.Errorf("interrupted: %#v", err)
 	}
 
 	canceled, stopNow := context.WithCancel(context.Background())
 	stopNow()
 	_, err = c.GetAzureTenant(canceled, tenantA)
-	if client.Sent(err) {
+	if !errors.As(err, &gu) || gu.Attempts != 0 {
 		t.Errorf("a call canceled before it started sent something: %v", err)
 	}
 }
+
+// retries is a max retries setting.
+func retries(n int) *int { return &n }

@@ -6,10 +6,15 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/segura/terraform-provider-segura/internal/redact"
 )
 
-// APIError is an answer of the server that is not a success: the token endpoint's OAuth
-// error or the API's error envelope.
+// The errors of the client keep what the server sent, so that callers decide on the real
+// code, reason and field. Their texts, made by Error(), mask every secret that the call sent
+// (a server, or a proxy in front of it, may echo a request in its error answer).
+
+// APIError is an answer of the API that is not a success: its error envelope, or a 3xx.
 type APIError struct {
 	Method     string
 	Path       string
@@ -20,6 +25,7 @@ type APIError struct {
 	Details    []ErrorDetail
 	// Attempts is how many requests the call sent, retries included.
 	Attempts int
+	secrets  []string
 }
 
 func (e *APIError) Error() string {
@@ -35,7 +41,7 @@ func (e *APIError) Error() string {
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request ID %s)", e.RequestID)
 	}
-	return b.String()
+	return redact.Mask(b.String(), e.secrets...)
 }
 
 func (d ErrorDetail) String() string {
@@ -56,6 +62,46 @@ func (d ErrorDetail) String() string {
 	return s
 }
 
+// Mask is text with every secret of the call that made e masked: for a caller that shows a
+// field of e (a message, a detail) on its own.
+func (e *APIError) Mask(text string) string { return redact.Mask(text, e.secrets...) }
+
+// TokenError is a token request that gave no access token: the token endpoint refused the
+// client credentials (Code is its OAuth 2.0 error code), answered as no token endpoint does
+// (CodeNotATokenEndpoint), or did not answer (Err). It is never an *APIError: the token
+// endpoint's codes say nothing about a tenant.
+type TokenError struct {
+	// URL is the token endpoint; ClientID, the client that asked.
+	URL         string
+	ClientID    string
+	StatusCode  int
+	Code        string
+	Description string
+	RequestID   string
+	Attempts    int
+	Err         error
+	secrets     []string
+}
+
+func (e *TokenError) Error() string {
+	s := fmt.Sprintf("token request of client %s to %s: ", e.ClientID, e.URL)
+	if e.Err != nil {
+		s += "no answer: " + e.Err.Error()
+	} else {
+		s += fmt.Sprintf("%d %s: %s", e.StatusCode, e.Code, e.Description)
+	}
+	if e.RequestID != "" {
+		s += fmt.Sprintf(" (request ID %s)", e.RequestID)
+	}
+	return redact.Mask(s, e.secrets...)
+}
+
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// Refused reports whether the token endpoint answered with an OAuth 2.0 refusal (a 4xx),
+// which the credentials or the token URL must mend, not a retry.
+func (e *TokenError) Refused() bool { return e.Err == nil && e.StatusCode >= 400 && e.StatusCode < 500 }
+
 // TransportError is a request that got no answer from the server: connection refused, reset,
 // timed out, or a response that could not be read. It is never an APIError.
 type TransportError struct {
@@ -64,18 +110,19 @@ type TransportError struct {
 	Err    error
 	// Attempts is how many requests the call sent, retries included.
 	Attempts int
+	secrets  []string
 }
 
 func (e *TransportError) Error() string {
-	return fmt.Sprintf("%s %s: no answer from the server: %v", e.Method, e.Path, e.Err)
+	return redact.Mask(fmt.Sprintf("%s %s: no answer from the server: %v", e.Method, e.Path, e.Err), e.secrets...)
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
 // GiveUpError is a call that ended because its context did: canceled, as when Terraform asks
 // the provider to stop (Interrupted), or past its deadline. Attempts requests were sent by
-// then; Last is what the last one got (an *APIError or a *TransportError), nil when none was
-// sent or the last succeeded.
+// then; Last is what the last one got (an *APIError, *TransportError or *TokenError), nil
+// when none was sent or the last succeeded.
 type GiveUpError struct {
 	Method      string
 	Path        string
@@ -102,19 +149,21 @@ func (e *GiveUpError) Error() string {
 // so that a call that gave up never passes for that answer (a 404, say).
 func (e *GiveUpError) Unwrap() error { return e.Err }
 
-// Sent reports whether err may have left a request on the server: any error but a
-// *GiveUpError or *TransportError of a call that sent nothing. A caller that cannot know
-// whether a create took effect asks again with the same Idempotency-Key.
-func Sent(err error) bool {
-	var gu *GiveUpError
-	if errors.As(err, &gu) {
-		return gu.Attempts > 0
+// InvalidAnswerError is a success answer that breaks the contract (see answers.go).
+type InvalidAnswerError struct {
+	Method    string
+	Path      string
+	RequestID string
+	Problem   string
+	secrets   []string
+}
+
+func (e *InvalidAnswerError) Error() string {
+	s := fmt.Sprintf("%s %s: the answer breaks the API contract: %s", e.Method, e.Path, e.Problem)
+	if e.RequestID != "" {
+		s += fmt.Sprintf(" (request ID %s)", e.RequestID)
 	}
-	var te *TransportError
-	if errors.As(err, &te) {
-		return te.Attempts > 0
-	}
-	return err != nil
+	return redact.Mask(s, e.secrets...)
 }
 
 // AsAPIError returns the APIError in err's chain, if any.

@@ -3,6 +3,8 @@ package client
 import (
 	"strings"
 	"testing"
+
+	"github.com/segura/terraform-provider-segura/internal/redact"
 )
 
 func TestRedactBody_masksSensitiveFieldsAtAnyDepth(t *testing.T) {
@@ -14,7 +16,7 @@ func TestRedactBody_masksSensitiveFieldsAtAnyDepth(t *testing.T) {
 			t.Errorf("%s is not masked: %s", secret, got)
 		}
 	}
-	if n := strings.Count(got, `"`+redacted+`"`); n != 4 {
+	if n := strings.Count(got, `"`+redact.Text+`"`); n != 4 {
 		t.Errorf("%d fields masked, want 4: %s", n, got)
 	}
 	if !strings.Contains(got, `"name":"kept"`) {

@@ -93,7 +93,7 @@ func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestOpenAPI_emulatorConformsToTheDocument(t *testing.T) {
 	e := newEnv(t, emulator.Options{Directory: directory(t)})
 	conf := newConformance(t, e.url)
-	c := e.client(func(c *client.Config) { c.Transport = conf; c.MaxRetries = -1 })
+	c := e.client(func(c *client.Config) { c.Transport = conf; c.MaxRetries = retries(0) })
 	viewer := e.client(func(c *client.Config) {
 		c.Transport = conf
 		c.ClientID, c.ClientSecret = emulator.DemoViewerID, emulator.DemoViewerSecret

@@ -7,22 +7,150 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
 
+// Every request, the token's included, is sent by a retryablehttp client made for its call:
+// the hooks below see each attempt of that call and nothing else, so the call's state needs
+// no context value, and there is no other retry layer.
+
+// attempts is what the hooks of one call saw: how many requests it sent, with which token,
+// and what the last one got. The hooks of a call run one after another.
+type attempts struct {
+	n       int
+	retries int // retries after a lost connection, a timeout, a 429 or a 5xx
+	token   *accessToken
+	renewed bool // a 401 earned a new token
+	status  int
+	header  http.Header
+	body    []byte
+	err     error
+}
+
+// record counts an attempt and keeps what it got. An attempt cut short by the call's own
+// context ending got no answer from the server: it is counted, and the last answer stays.
+func (a *attempts) record(ctx context.Context, resp *http.Response, err error) {
+	if errors.Is(err, errNotSent) {
+		return
+	}
+	a.n++
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	a.status, a.header, a.body, a.err = 0, nil, nil, err
+	if resp != nil && err == nil {
+		a.status, a.header = resp.StatusCode, resp.Header
+		a.body, _ = io.ReadAll(resp.Body) // wholeAnswers read it into memory
+		resp.Body = io.NopCloser(bytes.NewReader(a.body))
+		if resp.StatusCode != http.StatusUnauthorized && a.token != nil {
+			a.token.accepted.Store(true)
+		}
+	}
+}
+
+// lastError is what the last attempt got, as an error, or nil when it got a success or no
+// attempt was sent.
+func (a *attempts) lastError(cl call, secrets []string) error {
+	switch {
+	case a.err != nil:
+		return &TransportError{Method: cl.method, Path: cl.path, Err: unwrapURLError(a.err), Attempts: a.n, secrets: secrets}
+	case a.status >= 300:
+		return decodeAPIError(cl, &answer{status: a.status, header: a.header, body: a.body}, a.n, secrets)
+	}
+	return nil
+}
+
+// retrying is the retrying client of one call. With auth, every attempt carries a valid
+// access token, and a 401 earns a new token and a retry: once a call, and again whenever the
+// refused token had been accepted before (revoked since, not wrong).
+func (c *Client) retrying(tries *attempts, auth bool) *retryablehttp.Client {
+	maxRetries := math.MaxInt32 // the call's context ends the retries
+	if c.cfg.MaxRetries != nil {
+		maxRetries = *c.cfg.MaxRetries
+	}
+	return &retryablehttp.Client{
+		HTTPClient:   c.http,
+		RetryWaitMin: c.cfg.RetryWaitMin,
+		RetryWaitMax: c.cfg.RetryWaitMax,
+		RetryMax:     math.MaxInt32, // CheckRetry applies maxRetries, which a 401's retry does not count against
+		Backoff:      backoff,
+		// The last answer is returned as it is, so that its error body can be read.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			tries.record(ctx, resp, err)
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			if auth && resp != nil && resp.StatusCode == http.StatusUnauthorized && (!tries.renewed || tries.token.accepted.Load()) {
+				tries.renewed = true
+				c.tokens.invalidate(tries.token)
+				return true, nil
+			}
+			retry, err := retryPolicy(ctx, resp, err)
+			if retry && tries.retries >= maxRetries {
+				return false, err
+			}
+			if retry {
+				tries.retries++
+			}
+			return retry, err
+		},
+		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+			if attempt > 0 {
+				c.cfg.Logger.Debug(req.Context(), "API request retried",
+					map[string]any{"method": req.Method, "path": req.URL.Path, "attempt": attempt + 1})
+			}
+		},
+		PrepareRetry: func(req *http.Request) error {
+			if !auth {
+				return nil
+			}
+			return c.authorize(req, tries)
+		},
+	}
+}
+
+// authorize puts a valid access token on req: a token may expire, or be renewed by another
+// call, while a call waits out a backoff.
+func (c *Client) authorize(req *http.Request, tries *attempts) error {
+	tok, err := c.tokens.get(req.Context())
+	if err != nil {
+		return err
+	}
+	tries.token = tok
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	return nil
+}
+
+// send runs req, with body, through a call's retrying client.
+func (c *Client) send(req *http.Request, body []byte, tries *attempts, auth bool) (*http.Response, error) {
+	if auth {
+		if err := c.authorize(req, tries); err != nil {
+			return nil, err
+		}
+	}
+	rreq, err := retryablehttp.FromRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		if err := rreq.SetBody(body); err != nil {
+			return nil, err
+		}
+	}
+	return c.retrying(tries, auth).Do(rreq)
+}
+
 // retryPolicy retries connection errors (a timeout while reading an answer included), 429,
 // 500/502/503/504, and a 409 idempotency_key_in_use (the first request with that key is still
 // running, so its answer will come). It never retries the other 4xx.
 func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
 	if err != nil {
 		if errors.Is(err, errAnswerTooLarge) {
 			return false, nil
@@ -54,9 +182,13 @@ func errorCode(resp *http.Response) string {
 	return env.Error.Code
 }
 
-// backoff honours Retry-After on 429 and 503, and otherwise waits a random time between min
-// and an exponentially growing cap (full jitter), never more than max.
+// backoff retries a 401 at once (its retry carries a new token), honours Retry-After on 429
+// and 503, and otherwise waits a random time between min and an exponentially growing cap
+// (full jitter), never more than max.
 func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && resp.StatusCode == http.StatusUnauthorized {
+		return 0
+	}
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if s, err := strconv.Atoi(resp.Header.Get(headerRetryAfter)); err == nil && s >= 0 {
 			return time.Duration(s) * time.Second
@@ -72,117 +204,35 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 	return minWait + rand.N(ceiling-minWait)
 }
 
-// attempts records the HTTP attempts of one call, for the call's own error: how many requests
-// were sent, with which token, and what the last one got.
-type attempts struct {
-	mu     sync.Mutex
-	n      int
-	token  *accessToken
-	status int
-	header http.Header
-	body   []byte
-	err    error
-}
-
-type attemptsKey struct{}
-
-// attemptsOf is the record of ctx's call; nil (which records nothing) outside a call.
-func attemptsOf(ctx context.Context) *attempts {
-	a, _ := ctx.Value(attemptsKey{}).(*attempts)
-	return a
-}
-
-func (a *attempts) sentWith(tok *accessToken) {
-	if a == nil {
-		return
-	}
-	a.mu.Lock()
-	a.token = tok
-	a.mu.Unlock()
-}
-
-// record counts an attempt and keeps what it got. An attempt cut short by the call's own
-// context ending got no answer from the server: it is counted, and the last answer stays.
-func (a *attempts) record(ctx context.Context, resp *http.Response, body []byte, err error) {
-	if a == nil {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.n++
-	if err != nil && ctx.Err() != nil {
-		return
-	}
-	a.status, a.header, a.body, a.err = 0, nil, nil, err
-	if resp != nil && err == nil {
-		a.status, a.header, a.body = resp.StatusCode, resp.Header, body
-		if resp.StatusCode != http.StatusUnauthorized && a.token != nil {
-			a.token.accepted.Store(true)
-		}
-	}
-}
-
-func (a *attempts) count() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.n
-}
-
-func (a *attempts) lastToken() *accessToken {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.token
-}
-
-func (a *attempts) lastBody() []byte {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.body
-}
-
-// lastError is what the last attempt got, as an error: an *APIError for an answer that was
-// not a success, a *TransportError for none; nil when no request was sent or the last answer
-// was a success.
-func (a *attempts) lastError(cl call) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch {
-	case a.err != nil:
-		return &TransportError{Method: cl.method, Path: cl.path, Err: a.err, Attempts: a.n}
-	case a.status >= 300:
-		apiErr := decodeAPIError(cl, &http.Response{StatusCode: a.status, Header: a.header}, a.body)
-		apiErr.Attempts = a.n
-		return apiErr
-	}
-	return nil
-}
-
 // MaxAnswerBytes is the largest answer the client reads; a larger one is refused after
 // reading at most this much, so that a broken or hostile server cannot exhaust memory.
 const MaxAnswerBytes = 4 << 20
 
 var errAnswerTooLarge = fmt.Errorf("the answer is larger than %d MiB, the most the client reads", MaxAnswerBytes>>20)
 
+// errNotSent is an attempt that was never sent, since its call's context had ended.
+var errNotSent = errors.New("not sent: the call had ended")
+
 // wholeAnswers reads each answer whole within its attempt, so that a connection lost or a
-// timeout while reading is an error of that attempt, which the retry policy retries, and
-// records every attempt of a call. Answers are bounded by MaxAnswerBytes.
+// timeout while reading is an error of that attempt, which the retry policy retries. Answers
+// are bounded by MaxAnswerBytes. It also names the client in User-Agent.
 type wholeAnswers struct {
-	base http.RoundTripper
+	base      http.RoundTripper
+	userAgent string
 }
 
 func (t *wholeAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := req.Context().Err(); err != nil {
-		return nil, err // not sent: not an attempt
+	if req.Context().Err() != nil {
+		return nil, errNotSent
 	}
-	tries := attemptsOf(req.Context())
+	req = req.Clone(req.Context())
+	req.Header.Set("User-Agent", t.userAgent)
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
-		tries.record(req.Context(), nil, nil, err)
 		return nil, err
 	}
 	if resp.ContentLength > MaxAnswerBytes {
 		resp.Body.Close()
-		tries.record(req.Context(), nil, nil, errAnswerTooLarge)
 		return nil, errAnswerTooLarge
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBytes+1))
@@ -191,10 +241,8 @@ func (t *wholeAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = errAnswerTooLarge
 	}
 	if err != nil {
-		tries.record(req.Context(), nil, nil, err)
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	tries.record(req.Context(), resp, body, nil)
 	return resp, nil
 }

@@ -1,117 +1,77 @@
 package client
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
-	"strings"
+	"slices"
+
+	"github.com/segura/terraform-provider-segura/internal/redact"
 )
 
-// A server, or a proxy in front of it, may echo a request in its error answer. The client
-// masks every secret it sent, in every error it returns, so that no caller can show one:
-// the client secret, and the values of the sensitive fields of the request's body.
+// Logger receives the client's debug records. The provider backs it with tflog. The client
+// never hands it a secret, a token or an Authorization header: bodies have their sensitive
+// fields replaced, every field is masked, and headers are never logged.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+}
 
-// maskedText is what stands for a secret in error texts.
-const maskedText = "(redacted)"
+type nopLogger struct{}
+
+func (nopLogger) Debug(context.Context, string, map[string]any) {}
+
+// sensitiveFields are the JSON fields whose values are secrets, at any depth of a body.
+var sensitiveFields = []string{FieldSecretValue, "client_secret", "access_token"}
 
 // secretsOf are the secrets a call sends: the client secret and the sensitive fields of body.
 func (c *Client) secretsOf(body []byte) []string {
-	secrets := []string{string(c.keySecret)}
+	secrets := []string{c.cfg.ClientSecret}
 	var v any
 	if json.Unmarshal(body, &v) == nil {
-		secrets = append(secrets, sensitiveValues(v)...)
+		walkSensitive(v, func(s string) string { secrets = append(secrets, s); return s })
 	}
 	return secrets
 }
 
-// sensitiveValues are the string values of sensitive fields in a decoded JSON value.
-func sensitiveValues(v any) []string {
-	var out []string
+// redactBody returns a JSON body for logging with the value of every sensitive field
+// replaced. A body that is not JSON is not logged at all, since it cannot be inspected.
+func redactBody(body []byte) string {
+	if len(body) == 0 {
+		return ""
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "(not JSON, not logged)"
+	}
+	walkSensitive(v, func(string) string { return redact.Text })
+	out, _ := json.Marshal(v)
+	return string(out)
+}
+
+// walkSensitive replaces the string value of every sensitive field in a decoded JSON value by
+// what f returns for it.
+func walkSensitive(v any, f func(string) string) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, val := range t {
-			if s, ok := val.(string); ok && isSensitive(k) {
-				out = append(out, s)
+			if s, ok := val.(string); ok && slices.Contains(sensitiveFields, k) {
+				t[k] = f(s)
 			} else {
-				out = append(out, sensitiveValues(val)...)
+				walkSensitive(val, f)
 			}
 		}
 	case []any:
 		for _, val := range t {
-			out = append(out, sensitiveValues(val)...)
+			walkSensitive(val, f)
 		}
 	}
-	return out
 }
 
-// mask replaces every secret in s. Should a secret still appear (one that overlaps the mask's
-// own text), the whole text is withheld, and given as empty if even that note holds a secret.
-func mask(s string, secrets []string) string {
-	for _, secret := range secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, maskedText)
+// maskFields masks the secrets in every string field of a log record.
+func maskFields(secrets []string, fields map[string]any) map[string]any {
+	for k, v := range fields {
+		if s, ok := v.(string); ok {
+			fields[k] = redact.Mask(s, secrets...)
 		}
 	}
-	if !holdsAny(s, secrets) {
-		return s
-	}
-	if note := maskedText + " (withheld: the text held a secret)"; !holdsAny(note, secrets) {
-		return note
-	}
-	return ""
-}
-
-func holdsAny(s string, secrets []string) bool {
-	for _, secret := range secrets {
-		if secret != "" && strings.Contains(s, secret) {
-			return true
-		}
-	}
-	return false
-}
-
-// maskedError is an error whose text had secrets masked; it keeps the original for errors.Is.
-type maskedError struct {
-	text string
-	err  error
-}
-
-func (e *maskedError) Error() string { return e.text }
-func (e *maskedError) Unwrap() error { return e.err }
-
-// maskError masks secrets in every text of err that the client made: API errors (messages,
-// details, Location), transport errors, and the last answer of a call that gave up.
-func maskError(err error, secrets []string) error {
-	var apiErr *APIError
-	var te *TransportError
-	var gu *GiveUpError
-	var invalid *InvalidAnswerError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &invalid):
-		invalid.Problem = mask(invalid.Problem, secrets)
-		invalid.RequestID = mask(invalid.RequestID, secrets)
-		return err
-	case errors.As(err, &apiErr):
-		apiErr.Message = mask(apiErr.Message, secrets)
-		apiErr.Code = mask(apiErr.Code, secrets)
-		apiErr.RequestID = mask(apiErr.RequestID, secrets)
-		for i, d := range apiErr.Details {
-			apiErr.Details[i] = ErrorDetail{Field: mask(d.Field, secrets), Reason: mask(d.Reason, secrets),
-				Message: mask(d.Message, secrets), Missing: d.Missing}
-			for j, m := range d.Missing {
-				apiErr.Details[i].Missing[j] = mask(m, secrets)
-			}
-		}
-		return err
-	case errors.As(err, &gu):
-		gu.Last = maskError(gu.Last, secrets)
-		return err
-	case errors.As(err, &te):
-		if te.Err != nil {
-			te.Err = &maskedError{text: mask(te.Err.Error(), secrets), err: te.Err}
-		}
-		return err
-	}
-	return &maskedError{text: mask(err.Error(), secrets), err: err}
+	return fields
 }

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -33,13 +34,13 @@ func TestTokenEndpoint_notOne(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { answer(w) }))
 			t.Cleanup(ts.Close)
-			c, err := client.New(client.Config{URL: ts.URL + "/segura", ClientID: "id", ClientSecret: "secret", MaxRetries: -1})
+			c, err := client.New(client.Config{URL: ts.URL + "/segura", ClientID: "id", ClientSecret: "secret", MaxRetries: retries(0)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			_, err = c.GetAzureTenant(context.Background(), tenantA)
-			apiErr, ok := client.AsAPIError(err)
-			if !ok || apiErr.Code != client.CodeNotATokenEndpoint || apiErr.Path != ts.URL+"/segura/oauth2/token" {
+			var te *client.TokenError
+			if !errors.As(err, &te) || te.Code != client.CodeNotATokenEndpoint || te.URL != ts.URL+"/segura/oauth2/token" {
 				t.Errorf("got %v; want %s naming %s", err, client.CodeNotATokenEndpoint, ts.URL+"/segura/oauth2/token")
 			}
 		})

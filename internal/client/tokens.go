@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,23 +16,12 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-type userAgentTransport struct {
-	ua   string
-	base http.RoundTripper
-}
-
-func (t *userAgentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	req.Header.Set("User-Agent", t.ua)
-	return t.base.RoundTrip(req)
-}
-
 // tokenCache shares one access token among all concurrent calls, fetches a new one shortly
 // before it expires, and drops it when the API refuses it.
 type tokenCache struct {
-	cfg        clientcredentials.Config
-	httpClient *http.Client
-	clock      clockwork.Clock
+	c     *Client
+	cfg   clientcredentials.Config
+	clock clockwork.Clock
 	// fetches makes the callers that need a new token at the same time share one request.
 	fetches singleflight.Group
 
@@ -53,6 +41,19 @@ type accessToken struct {
 // tokenLifetimeUnknown is how long a token whose answer gave no expires_in is used.
 const tokenLifetimeUnknown = time.Hour
 
+func newTokenCache(c *Client) *tokenCache {
+	return &tokenCache{
+		c: c,
+		cfg: clientcredentials.Config{
+			ClientID:     c.cfg.ClientID,
+			ClientSecret: c.cfg.ClientSecret,
+			TokenURL:     c.cfg.TokenURL,
+			AuthStyle:    oauth2.AuthStyleInParams,
+		},
+		clock: c.cfg.Clock,
+	}
+}
+
 // get returns the cached token, or waits for a fetch of a new one as long as ctx allows. The
 // fetch does not hold the cache's lock and does not end when one waiting caller gives up.
 func (tc *tokenCache) get(ctx context.Context) (*accessToken, error) {
@@ -63,9 +64,9 @@ func (tc *tokenCache) get(ctx context.Context) (*accessToken, error) {
 		return tok, nil
 	}
 	fetch := tc.fetches.DoChan("", func() (any, error) {
-		// Shared by every waiting caller: it keeps the first caller's values and deadline,
-		// not its cancellation.
-		shared := context.WithValue(context.WithoutCancel(ctx), attemptsKey{}, (*attempts)(nil))
+		// Shared by every waiting caller: it keeps the first caller's deadline, not its
+		// cancellation.
+		shared := context.WithoutCancel(ctx)
 		if deadline, ok := ctx.Deadline(); ok {
 			var cancel context.CancelFunc
 			shared, cancel = context.WithDeadline(shared, deadline)
@@ -84,11 +85,17 @@ func (tc *tokenCache) get(ctx context.Context) (*accessToken, error) {
 	}
 }
 
+// fetch asks the token endpoint for a token, through a retrying client of its own call: the
+// same rules as every other request.
 func (tc *tokenCache) fetch(ctx context.Context) (*accessToken, error) {
 	fetched := tc.clock.Now()
-	tok, err := tc.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, tc.httpClient))
+	tries := &attempts{}
+	hc := &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		return tc.c.send(req, nil, tries, false)
+	}), CheckRedirect: noRedirects}
+	tok, err := tc.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
 	if err != nil {
-		return nil, tokenError(tc.cfg.TokenURL, err)
+		return nil, tc.tokenError(err, tries)
 	}
 	// Renew when a fifth of the lifetime is left, at most a minute before expiry. The lifetime
 	// is the answer's expires_in, counted on the client's clock from when the request left.
@@ -129,38 +136,30 @@ func (tc *tokenCache) invalidate(tok *accessToken) {
 	}
 }
 
-func tokenError(tokenURL string, err error) error {
-	path := tokenURL
-	if u, perr := url.Parse(tokenURL); perr == nil {
-		path = u.Path
-	}
+// tokenError is the *TokenError of a token request that gave no token.
+func (tc *tokenCache) tokenError(err error, tries *attempts) *TokenError {
+	te := &TokenError{URL: tc.cfg.TokenURL, ClientID: tc.cfg.ClientID, Attempts: tries.n,
+		secrets: []string{tc.cfg.ClientSecret}}
 	var re *oauth2.RetrieveError
-	if errors.As(err, &re) && re.Response != nil && notATokenEndpoint(re) {
-		return &APIError{Method: http.MethodPost, Path: tokenURL, StatusCode: re.Response.StatusCode,
-			Code: CodeNotATokenEndpoint, Message: answerKind(re.Response), RequestID: requestID(re.Response)}
-	}
-	// A 2xx that holds no token: golang.org/x/oauth2 gives these errors as text only.
-	for _, text := range []string{"server response missing access_token", "oauth2: cannot parse"} {
-		if err != nil && strings.Contains(err.Error(), text) {
-			return &APIError{Method: http.MethodPost, Path: tokenURL, StatusCode: http.StatusOK,
-				Code: CodeNotATokenEndpoint, Message: "an answer without an access token"}
+	switch {
+	case errors.As(err, &re) && re.Response != nil:
+		te.StatusCode, te.RequestID = re.Response.StatusCode, re.Response.Header.Get(headerRequestID)
+		te.Code, te.Description = re.ErrorCode, re.ErrorDescription
+		switch {
+		case te.StatusCode < 400:
+			te.Code, te.Description = CodeNotATokenEndpoint, redirectMessage(te.StatusCode, re.Response.Header)
+		case notATokenEndpoint(re):
+			te.Code, te.Description = CodeNotATokenEndpoint, answerKind(re.Response)
+		case te.Code == "":
+			te.Description = http.StatusText(te.StatusCode)
 		}
+	case tries.status >= 200 && tries.status < 300:
+		// A 2xx that holds no token: golang.org/x/oauth2 gives these errors as text only.
+		te.StatusCode, te.Code, te.Description = tries.status, CodeNotATokenEndpoint, "an answer without an access token"
+	default:
+		te.Err = unwrapURLError(err)
 	}
-	if errors.As(err, &re) && re.Response != nil {
-		apiErr := &APIError{
-			Method:     http.MethodPost,
-			Path:       path,
-			StatusCode: re.Response.StatusCode,
-			Code:       re.ErrorCode,
-			Message:    re.ErrorDescription,
-			RequestID:  requestID(re.Response),
-		}
-		if re.Response.StatusCode >= 300 && re.Response.StatusCode < 400 {
-			apiErr.Message = redirectMessage(re.Response)
-		}
-		return apiErr
-	}
-	return &TransportError{Method: http.MethodPost, Path: path, Err: err}
+	return te
 }
 
 // notATokenEndpoint reports whether a refusal of the token request came from something else
@@ -182,3 +181,7 @@ func answerKind(resp *http.Response) string {
 	}
 	return http.StatusText(resp.StatusCode)
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

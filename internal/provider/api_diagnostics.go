@@ -11,6 +11,7 @@ import (
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/redact"
 )
 
 // attributeOf maps a field of the API to the attribute of the resource that sets it.
@@ -49,34 +50,24 @@ func alreadyConnected(tenantID string) string {
 		"segura_azure_tenant writes the import and resource blocks of every existing connection.", tenantID)
 }
 
-// addAPIError turns an error of the client into diagnostics that say what to do.
+// addAPIError turns an error of the client into one diagnostic per cause that says what to
+// do. Texts are masked where they leave, by maskDiagnostics.
 func addAPIError(diags *diag.Diagnostics, action action, err error) {
-	add := func(field, summary, detail string) {
-		if p, ok := attributeOf[field]; ok {
-			diags.AddAttributeError(p, summary, detail)
-		} else {
-			diags.AddError(summary, detail)
-		}
-	}
-
 	var gu *client.GiveUpError
-	if errors.As(err, &gu) {
-		addGiveUp(diags, action, gu)
-		return
-	}
 	var invalid *client.InvalidAnswerError
-	if errors.As(err, &invalid) {
-		ref := ""
-		if invalid.RequestID != "" {
-			ref = "\n\nRequest ID: " + invalid.RequestID
-		}
+	var tokenErr *client.TokenError
+	var te *client.TransportError
+	apiErr, isAPI := client.AsAPIError(err)
+	switch {
+	case errors.As(err, &gu):
+		addGiveUp(diags, action, gu)
+	case errors.As(err, &invalid):
 		diags.AddError("Segura sent an answer that cannot be used",
 			fmt.Sprintf("Could not %s: %s. Nothing was taken from that answer: the state keeps what it had. "+
-				"If it persists, report it to Segura with the request ID.%s", action, invalid.Problem, ref))
-		return
-	}
-	var te *client.TransportError
-	if errors.As(err, &te) {
+				"If it persists, report it to Segura with the request ID.%s", action, invalid.Problem, requestRef(invalid.RequestID)))
+	case errors.As(err, &tokenErr):
+		addTokenError(diags, action, tokenErr)
+	case errors.As(err, &te):
 		tries := ""
 		if te.Attempts > 0 {
 			tries = " " + attemptsText(te.Attempts)
@@ -84,37 +75,79 @@ func addAPIError(diags *diag.Diagnostics, action action, err error) {
 		diags.AddError("Segura API unreachable",
 			fmt.Sprintf("Could not %s: no answer%s: %v.\n\nCheck the provider's url (SEGURA_URL) and the network.",
 				action, tries, te.Err))
-		return
-	}
-	apiErr, ok := client.AsAPIError(err)
-	if !ok {
+	case isAPI:
+		addAnswerError(diags, action, apiErr)
+	default:
 		diags.AddError("Could not "+action.String(), err.Error())
-		return
 	}
-	ref := ""
-	if apiErr.RequestID != "" {
-		ref = "\n\nRequest ID: " + apiErr.RequestID
-	}
+}
 
+func requestRef(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "\n\nRequest ID: " + id
+}
+
+// addAttributeError adds a diagnostic on the attribute that sets field, or on the resource.
+func addAttributeError(diags *diag.Diagnostics, field, summary, detail string) {
+	if p, ok := attributeOf[field]; ok {
+		diags.AddAttributeError(p, summary, detail)
+	} else {
+		diags.AddError(summary, detail)
+	}
+}
+
+// addTokenError explains a token request that gave no token. It says nothing of a tenant:
+// the token endpoint's error codes are its own.
+func addTokenError(diags *diag.Diagnostics, action action, e *client.TokenError) {
+	ref := requestRef(e.RequestID)
+	switch {
+	case e.Code == client.CodeNotATokenEndpoint:
+		diags.AddError("Not a token endpoint",
+			fmt.Sprintf("Could not %s: the provider asked %s for an access token and got %d (%s), which is not an "+
+				"OAuth 2.0 token endpoint's answer. Set url to the base URL of Segura alone, such as "+
+				"https://acme.segura.security, with no path: the provider adds /oauth2/token and "+
+				"/api/cloud-entitlements/v1 itself. If the token endpoint is elsewhere, set token_url "+
+				"(SEGURA_TOKEN_URL).%s", action, e.URL, e.StatusCode, e.Description, ref))
+	case e.Refused():
+		diags.AddError("Segura refused the credentials",
+			fmt.Sprintf("Could not %s: the token endpoint %s refused client_id %q: %d %s: %s. Check the provider's "+
+				"client_id and client_secret (SEGURA_CLIENT_ID, SEGURA_CLIENT_SECRET) and, if set, token_url "+
+				"(SEGURA_TOKEN_URL).%s", action, e.URL, e.ClientID, e.StatusCode, e.Code, e.Description, ref))
+	case e.Err != nil:
+		diags.AddError("Segura token endpoint unreachable",
+			fmt.Sprintf("Could not %s: no answer from the token endpoint %s %s: %v.\n\nCheck the provider's url "+
+				"(SEGURA_URL), token_url (SEGURA_TOKEN_URL) if set, and the network.", action, e.URL, attemptsText(e.Attempts), e.Err))
+	default:
+		diags.AddError("Segura token endpoint failed",
+			fmt.Sprintf("Could not %s: the token endpoint %s answered %d %s: %s %s.%s Try again later.%s",
+				action, e.URL, e.StatusCode, e.Code, e.Description, attemptsText(e.Attempts), retriesHint(e.StatusCode), ref))
+	}
+}
+
+// addAnswerError explains an answer of the API that is not a success.
+func addAnswerError(diags *diag.Diagnostics, action action, apiErr *client.APIError) {
+	ref := requestRef(apiErr.RequestID)
 	switch apiErr.Code {
 	case client.CodeValidationFailed:
 		if len(apiErr.Details) == 0 {
 			diags.AddError("Segura refused the request", fmt.Sprintf("Could not %s: %s%s", action, apiErr.Message, ref))
 		}
 		for _, d := range apiErr.Details {
-			add(d.Field, "Invalid "+d.Field, fmt.Sprintf("Segura refused %s (%s): %s%s", d.Field, d.Reason, d.Message, ref))
+			addAttributeError(diags, d.Field, "Invalid "+d.Field, fmt.Sprintf("Segura refused %s (%s): %s%s", d.Field, d.Reason, d.Message, ref))
 		}
 	case client.CodeTenantAlreadyConnected:
-		add(client.FieldTenantID, summaryAlreadyConnected, alreadyConnected(action.tenantID)+ref)
+		addAttributeError(diags, client.FieldTenantID, summaryAlreadyConnected, alreadyConnected(action.tenantID)+ref)
 	case client.CodeSecretInUse:
-		add(client.FieldSecretValue, "Client secret already in use",
+		addAttributeError(diags, client.FieldSecretValue, "Client secret already in use",
 			"This client secret already belongs to another connected Azure tenant. Each tenant needs a secret of its "+
 				"own app registration: create a new client secret under Certificates & secrets of this tenant's "+
 				"application and use its value."+ref)
 	case client.CodeAzureConnectionFailed:
 		for _, d := range apiErr.Details {
 			field, summary, detail := explainAzureFailure(d)
-			add(field, summary, detail+ref)
+			addAttributeError(diags, field, summary, detail+ref)
 		}
 		if len(apiErr.Details) == 0 {
 			diags.AddError("Azure rejected the connection", apiErr.Message+ref)
@@ -127,26 +160,27 @@ func addAPIError(diags *diag.Diagnostics, action action, err error) {
 		diags.AddError("Not allowed",
 			fmt.Sprintf("Could not %s: the service account of client_id lacks the Cloud Entitlements administrator "+
 				"role. Grant it the role in Segura, or use another service account.%s", action, ref))
-	case client.CodeNotATokenEndpoint:
-		diags.AddError("Not a token endpoint",
-			fmt.Sprintf("Could not %s: the provider asked %s for an access token and got %d (%s), which is not an "+
-				"OAuth 2.0 token endpoint's answer. Set url to the base URL of Segura alone, such as "+
-				"https://acme.segura.security, with no path: the provider adds /oauth2/token and "+
-				"/api/cloud-entitlements/v1 itself. If the token endpoint is elsewhere, set token_url "+
-				"(SEGURA_TOKEN_URL).%s", action, apiErr.Path, apiErr.StatusCode, apiErr.Message, ref))
-	case client.CodeUnauthorized, client.CodeInvalidClient:
+	case client.CodeUnauthorized:
 		diags.AddError("Segura refused the credentials",
-			fmt.Sprintf("Could not %s: %s. Check the provider's client_id and client_secret (SEGURA_CLIENT_ID, "+
-				"SEGURA_CLIENT_SECRET) and, if set, token_url.%s", action, apiErr.Message, ref))
+			fmt.Sprintf("Could not %s: the API refused a fresh access token (%s). Check the provider's client_id and "+
+				"client_secret (SEGURA_CLIENT_ID, SEGURA_CLIENT_SECRET) and, if set, token_url.%s", action, apiErr.Message, ref))
 	default:
-		hint := ""
-		if apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500 {
-			hint = fmt.Sprintf(" This was the answer %s, the most that max_retries allows; try again later, "+
-				"or unset max_retries to retry until the operation's deadline.", attemptsText(apiErr.Attempts))
-		}
 		diags.AddError("Segura API error",
-			fmt.Sprintf("Could not %s: %d %s: %s.%s%s", action, apiErr.StatusCode, apiErr.Code, apiErr.Message, hint, ref))
+			fmt.Sprintf("Could not %s: %d %s: %s, %s.%s%s", action, apiErr.StatusCode, apiErr.Code, apiErr.Message,
+				attemptsText(apiErr.Attempts), retriesHint(apiErr.StatusCode), ref))
 	}
+}
+
+// retriesHint is the advice for an answer that retries may mend (429, 500, 502, 503, 504)
+// when max_retries stopped them before the operation's deadline did.
+func retriesHint(status int) string {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return " max_retries (SEGURA_MAX_RETRIES) ended its retries before the operation's deadline: try again " +
+			"later, or raise or unset max_retries."
+	}
+	return ""
 }
 
 // attemptsText says how many requests a call sent, without claiming a retry that did not
@@ -246,12 +280,7 @@ func maskDiagnostics(diags *diag.Diagnostics, secrets ...string) {
 	if len(kept) == 0 || len(*diags) == 0 {
 		return
 	}
-	maskText := func(text string) string {
-		for _, s := range kept {
-			text = strings.ReplaceAll(text, s, "(redacted)")
-		}
-		return text
-	}
+	maskText := func(text string) string { return redact.Mask(text, kept...) }
 	masked := make(diag.Diagnostics, 0, len(*diags))
 	for _, d := range *diags {
 		summary, detail := maskText(d.Summary()), maskText(d.Detail())

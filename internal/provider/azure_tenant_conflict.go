@@ -25,9 +25,9 @@ const planCheckTimeout = 20 * time.Second
 //
 // One connection passes with a warning: one that already has every setting of the plan.
 // That is what an earlier apply of this same configuration leaves when it was interrupted
-// after Segura connected the tenant and before Terraform saved it; the apply then replays the
-// request under its Idempotency-Key and adopts the connection. Failing the plan there would
-// leave a person to import what Terraform itself made.
+// after Segura connected the tenant and before Terraform saved it. The plan cannot tell who
+// made it: the apply adopts it when Segura replays this configuration's own request (see
+// client.CreateAzureTenant), and fails with the import command otherwise.
 func (r *azureTenantResource) checkNotConnected(ctx context.Context, plan azureTenantResourceModel, diags *diag.Diagnostics) {
 	tenantID := plan.TenantID.ValueString()
 	if plan.TenantID.IsUnknown() || tenantID == "" || r.data == nil || r.data.planChecksOff.Load() {
@@ -47,8 +47,9 @@ func (r *azureTenantResource) checkNotConnected(ctx context.Context, plan azureT
 	case err == nil && sameSettings(ctx, plan, got):
 		diags.AddAttributeWarning(path.Root("tenant_id"), "Azure tenant already connected with these settings",
 			fmt.Sprintf("Cloud Entitlements already has a connection for Azure tenant %s with every setting of this "+
-				"plan. If an earlier apply of this configuration was interrupted while connecting it, this apply adopts "+
-				"that connection. If it was made elsewhere, the apply fails: import it instead (see the import guide).", tenantID))
+				"plan. The apply adopts it only if Segura replays the request of an earlier apply of this configuration "+
+				"with these provider credentials (one interrupted while connecting it), which proves that Terraform made "+
+				"it. Otherwise the apply fails and gives the import command.", tenantID))
 	case err == nil:
 		diags.AddAttributeError(path.Root("tenant_id"), summaryAlreadyConnected, alreadyConnected(tenantID))
 	case unreachable(err):
@@ -67,8 +68,12 @@ func (r *azureTenantResource) checkNotConnected(ctx context.Context, plan azureT
 func unreachable(err error) bool {
 	var transport *client.TransportError
 	var giveUp *client.GiveUpError
+	var tokenErr *client.TokenError
 	if errors.As(err, &transport) || errors.As(err, &giveUp) {
 		return true
+	}
+	if errors.As(err, &tokenErr) {
+		return !tokenErr.Refused()
 	}
 	apiErr, ok := client.AsAPIError(err)
 	return !ok || apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusTooManyRequests

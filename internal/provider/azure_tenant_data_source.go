@@ -75,7 +75,7 @@ func (d *azureTenantDataSource) Read(ctx context.Context, req datasource.ReadReq
 	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
 	defer cancel()
 	tenantID := m.TenantID.ValueString()
-	got, err := d.data.reads.read(ctx, c, tenantID)
+	got, err := d.data.reads.get(ctx, c, tenantID)
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddAttributeError(path.Root("tenant_id"), "Azure tenant not connected",
 			fmt.Sprintf("Cloud Entitlements has no connection for Azure tenant %s. Connect it with a segura_azure_tenant "+

@@ -233,7 +233,7 @@ func TestAccProvider_credentialErrors(t *testing.T) {
 			},
 			{
 				Config:      withProvider("provider \"segura\" {\n  url = \"http://127.0.0.1:1\"\n  client_id = \"unreachable-client\"\n  client_secret = \"unreachable-secret\"\n  max_retries = 0\n  azure_preflight = false\n}\n"),
-				ExpectError: expectError(`Segura API unreachable`),
+				ExpectError: expectError(`Segura token endpoint unreachable(.|\n)*http://127.0.0.1:1/oauth2/token`),
 			},
 			{
 				// No SEGURA_* in the environment against the emulator: each missing setting is named.

@@ -112,8 +112,9 @@ func TestAccAzureTenant_propagationGivesUp(t *testing.T) {
 			{
 				Config: e.configWith(`azure_propagation_timeout = "3s"`, d.config(d.noRoleApp, "read").hcl()),
 				// Waits of 1s and 2s fit in the 3s window; the next one does not.
-				ExpectError: expectError(`Gave up waiting for Azure(.|\n)*still answered missing_role after 3 tries over 3s` +
-					`(.|\n)*azure_propagation_timeout(.|\n)*now 3s(.|\n)*Azure roles missing(.|\n)*Role Based Access Control Administrator \(role definition f58310d9-a9f6-439a-9e8d-f62e7b41a168\)`),
+				ExpectError: expectError(`Azure roles missing(.|\n)*Role Based Access Control Administrator \(role definition ` +
+					`f58310d9-a9f6-439a-9e8d-f62e7b41a168\)(.|\n)*still answered missing_role after 3 tries over 3s` +
+					`(.|\n)*azure_propagation_timeout(.|\n)*now 3s`),
 			},
 		},
 	})
@@ -133,7 +134,7 @@ func TestAccAzureTenant_timeoutBoundsPropagation(t *testing.T) {
 		ProtoV6ProviderFactories: e.providers(),
 		CheckDestroy:             e.checkGone(d.tenantID),
 		Steps: []resource.TestStep{
-			{Config: e.config(c.hcl()), ExpectError: expectError(`Gave up waiting for Azure(.|\n)*invalid_client_secret`)},
+			{Config: e.config(c.hcl()), ExpectError: expectError(`Azure refused the client secret(.|\n)*still answered invalid_client_secret`)},
 		},
 	})
 }

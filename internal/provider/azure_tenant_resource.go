@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -31,11 +32,10 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure      = &azureTenantResource{}
-	_ resource.ResourceWithImportState    = &azureTenantResource{}
-	_ resource.ResourceWithValidateConfig = &azureTenantResource{}
-	_ resource.ResourceWithModifyPlan     = &azureTenantResource{}
-	_ resource.ResourceWithIdentity       = &azureTenantResource{}
+	_ resource.ResourceWithConfigure   = &azureTenantResource{}
+	_ resource.ResourceWithImportState = &azureTenantResource{}
+	_ resource.ResourceWithModifyPlan  = &azureTenantResource{}
+	_ resource.ResourceWithIdentity    = &azureTenantResource{}
 )
 
 // Default timeouts of the operations. Reads, imports and data sources have no timeouts
@@ -57,10 +57,6 @@ func durationText(d time.Duration) string {
 	}
 	return d.String()
 }
-
-// interruptGrace is how long a create that Terraform interrupted after sending it may take to
-// learn the outcome.
-const interruptGrace = 30 * time.Second
 
 // NewAzureTenantResource is the segura_azure_tenant resource.
 func NewAzureTenantResource() resource.Resource { return &azureTenantResource{} }
@@ -141,16 +137,22 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "Client secret value of the app registration, write-only: it is sent to Segura but " +
 					"never stored in state or plan. Needs Terraform or OpenTofu 1.11 and later, and " +
 					"`secret_value_wo_version`. Exactly one of `secret_value` and `secret_value_wo` is required.",
-				Optional:   true,
-				Sensitive:  true,
-				WriteOnly:  true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, client.SecretMaxLength)},
+				Optional:  true,
+				Sensitive: true,
+				WriteOnly: true,
+				Validators: []validator.String{
+					stringvalidator.LengthBetween(1, client.SecretMaxLength),
+					stringvalidator.ConflictsWith(path.MatchRoot("secret_value")),
+					// A write-only value is never stored: its version is how Terraform knows to send a new one.
+					stringvalidator.AlsoRequires(path.MatchRoot("secret_value_wo_version")),
+				},
 			},
 			"secret_value_wo_version": schema.Int64Attribute{
 				MarkdownDescription: "Version of `secret_value_wo`, required with it. Terraform cannot see a write-only " +
 					"value change, so change this number (for instance, increment it) whenever `secret_value_wo` changes: " +
 					"the new secret is then sent in place.",
-				Optional: true,
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.ConflictsWith(path.MatchRoot("secret_value"))},
 			},
 			"integration_mode": schema.StringAttribute{
 				MarkdownDescription: descMode + " Changes in place.",
@@ -241,7 +243,7 @@ func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(maskSecrets(ctx, secret), timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	in := client.CreateAzureTenantInput{
@@ -253,32 +255,13 @@ func (r *azureTenantResource) Create(ctx context.Context, req resource.CreateReq
 		Tags:            tags,
 		Status:          plan.Status.ValueString(),
 	}
-	defer r.data.reads.wrote(in.TenantID)()
+	r.data.reads.writing(in.TenantID)
 	var created *client.AzureTenant
 	err := r.verified(ctx, &resp.Diagnostics, in.TenantID, in.ApplicationID, secret, in.IntegrationMode,
 		func(ctx context.Context) (err error) {
 			created, err = c.CreateAzureTenant(ctx, in)
 			return err
 		})
-	if errors.Is(err, context.Canceled) && client.Sent(err) {
-		// Terraform asked the provider to stop after the create reached Segura, which may have
-		// connected the tenant. Ask again, under the same Idempotency-Key and on a context that
-		// the stop does not cancel, so that the outcome lands in state now.
-		recoverCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), interruptGrace)
-		defer cancel()
-		if created, err = c.CreateAzureTenant(recoverCtx, in); err == nil {
-			resp.Diagnostics.AddWarning("Apply interrupted after the connection was requested",
-				fmt.Sprintf("Terraform was asked to stop while Azure tenant %s was being connected. The request had "+
-					"already reached Segura, so the provider fetched its outcome: the connection is saved in state.", in.TenantID))
-		} else {
-			resp.Diagnostics.AddError("Interrupted",
-				fmt.Sprintf("Terraform was asked to stop while Azure tenant %s was being connected, after the request had "+
-					"reached Segura, and its outcome could not be learned within %s (%v). Nothing is lost: run the "+
-					"same apply again; it replays the request and adopts the connection, never duplicating it.",
-					in.TenantID, interruptGrace, err))
-			return
-		}
-	}
 	if err != nil {
 		addOperationError(&resp.Diagnostics, action{"connect", in.TenantID}, err)
 		return
@@ -335,7 +318,7 @@ func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
 	defer cancel()
-	got, err := r.data.reads.read(ctx, c, state.TenantID.ValueString())
+	got, err := r.data.reads.get(ctx, c, state.TenantID.ValueString())
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Azure tenant connection no longer exists",
 			fmt.Sprintf("The connection of Azure tenant %s was deleted outside Terraform; it is removed from state "+
@@ -372,11 +355,11 @@ func (r *azureTenantResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(maskSecrets(ctx, secret), timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	tenantID := state.TenantID.ValueString()
-	defer r.data.reads.wrote(tenantID)()
+	r.data.reads.writing(tenantID)
 	var got *client.AzureTenant
 	var err error
 	switch {
@@ -449,7 +432,7 @@ func (r *azureTenantResource) Delete(ctx context.Context, req resource.DeleteReq
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	defer r.data.reads.wrote(state.TenantID.ValueString())()
+	r.data.reads.writing(state.TenantID.ValueString())
 	err := c.DeleteAzureTenant(ctx, state.TenantID.ValueString())
 	if err != nil && !client.IsNotFound(err) {
 		addAPIError(&resp.Diagnostics, action{"disconnect", state.TenantID.ValueString()}, err)
@@ -474,36 +457,6 @@ func (r *azureTenantResource) ImportState(ctx context.Context, req resource.Impo
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), tenantID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tenant_id"), uuidtype.NewValue(tenantID))...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, tenantID)...)
-}
-
-// ValidateConfig refuses two ways of giving the secret, and a write-only one without its
-// version. (A create without any secret is refused in ModifyPlan: an imported connection
-// needs none.) Unknown values count as set: they will be known at apply.
-func (r *azureTenantResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var secret, wo types.String
-	var version types.Int64
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_value"), &secret)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_value_wo"), &wo)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_value_wo_version"), &version)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !secret.IsNull() && !wo.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("secret_value_wo"), "Two client secrets given",
-			"Set only one of secret_value and secret_value_wo. Keep secret_value_wo (with secret_value_wo_version) "+
-				"to keep the secret out of state, and remove secret_value.")
-	}
-	switch {
-	case !wo.IsNull() && version.IsNull():
-		resp.Diagnostics.AddAttributeError(path.Root("secret_value_wo_version"), "Missing secret_value_wo_version",
-			"secret_value_wo needs secret_value_wo_version. Set it to a number, such as 1, and change it whenever "+
-				"secret_value_wo changes: a write-only value is never stored, so the version is how Terraform knows "+
-				"to send the new secret.")
-	case wo.IsNull() && !version.IsNull() && !secret.IsNull():
-		resp.Diagnostics.AddAttributeError(path.Root("secret_value_wo_version"), "secret_value_wo_version without secret_value_wo",
-			"secret_value_wo_version versions secret_value_wo only. Remove it, or move the secret from secret_value "+
-				"to secret_value_wo.")
-	}
 }
 
 // ModifyPlan refuses a create without a secret (an existing connection, imported, can be

@@ -191,9 +191,9 @@ func TestAccAzureTenant_secretArguments(t *testing.T) {
 		Steps: []resource.TestStep{
 			// Applies, not plans alone: were a check missing, checkNoAPICalls would count the request.
 			{Config: e.config(neitherHCL), ExpectError: expectError(`Missing client secret(.|\n)*secret_value_wo(.|\n)*secret_value`)},
-			{Config: e.config(both.hcl()), ExpectError: expectError(`Two client secrets given(.|\n)*Set only one`)},
-			{Config: e.config(noVersion), ExpectError: expectError(`Missing secret_value_wo_version(.|\n)*such as 1`)},
-			{Config: e.config(versionOnly), ExpectError: expectError(`secret_value_wo_version without secret_value_wo`)},
+			{Config: e.config(both.hcl()), ExpectError: expectError(`Invalid Attribute Combination(.|\n)*cannot be specified`)},
+			{Config: e.config(noVersion), ExpectError: expectError(`Invalid Attribute Combination(.|\n)*secret_value_wo_version(.|\n)*must be specified`)},
+			{Config: e.config(versionOnly), ExpectError: expectError(`Invalid Attribute Combination(.|\n)*cannot be specified`)},
 		},
 	})
 	e.checkNoAPICalls(t)

@@ -9,31 +9,13 @@ import (
 	"github.com/segura/terraform-provider-segura/internal/client"
 )
 
-// tflogLogger backs the client's logger with tflog. The client already redacts bodies; this
-// masks the provider's own secrets once more, wherever they might appear.
-type tflogLogger struct {
-	secrets []string
-}
+// tflogLogger backs the client's logger with tflog; the client masks its records itself.
+type tflogLogger struct{}
 
 var _ client.Logger = tflogLogger{}
 
-func (l tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) {
-	tflog.Debug(maskSecrets(ctx, l.secrets...), msg, fields)
-}
-
-// maskSecrets makes tflog replace every non-empty secret in messages and field values.
-func maskSecrets(ctx context.Context, secrets ...string) context.Context {
-	var nonEmpty []string
-	for _, s := range secrets {
-		if s != "" {
-			nonEmpty = append(nonEmpty, s)
-		}
-	}
-	if len(nonEmpty) == 0 {
-		return ctx
-	}
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty...)
-	return tflog.MaskMessageStrings(ctx, nonEmpty...)
+func (tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Debug(ctx, msg, fields)
 }
 
 // logSettings are the environment variables by which a user asks Terraform, or the provider,

@@ -102,8 +102,8 @@ func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Dur
 }
 
 // addOperationError turns an error of a create or update into diagnostics: a pre-flight
-// Failure, an API error, and, when propagation retries gave up, what was retried and how to
-// wait longer.
+// Failure or an API error, one diagnostic per cause. When propagation retries gave up, the
+// cause's own diagnostic says what was retried and how to wait longer.
 func addOperationError(diags *diag.Diagnostics, action action, err error) {
 	var gaveUp *propagationGaveUp
 	if errors.As(err, &gaveUp) && gaveUp.interrupted {
@@ -113,14 +113,7 @@ func addOperationError(diags *diag.Diagnostics, action action, err error) {
 				"command again to finish.", action, gaveUp.reason, gaveUp.tries))
 		return
 	}
-	if errors.As(err, &gaveUp) {
-		diags.AddError("Gave up waiting for Azure",
-			fmt.Sprintf("Could not %s: Azure still answered %s after %d tries over %s, since Microsoft Entra ID can "+
-				"take minutes to propagate a new secret, application, admin consent or role assignment. If the cause "+
-				"below is not a mistake, wait longer: raise azure_propagation_timeout in the provider "+
-				"(SEGURA_AZURE_PROPAGATION_TIMEOUT), now %s, and, if needed, the resource's timeouts.",
-				action, gaveUp.reason, gaveUp.tries, gaveUp.waited.Round(time.Second), durationText(gaveUp.window)))
-	}
+	var causes diag.Diagnostics
 	var f *azure.Failure
 	if errors.As(err, &f) {
 		field, summary, detail := explainAzureFailure(client.ErrorDetail{Reason: f.Reason, Missing: f.Missing})
@@ -129,12 +122,28 @@ func addOperationError(diags *diag.Diagnostics, action action, err error) {
 				"granted, so the provider did not wait for Entra ID to propagate them."
 		}
 		detail += "\n\nFound by the Azure pre-flight check before anything was sent to Segura (azure_preflight)."
-		if p, ok := attributeOf[field]; ok {
-			diags.AddAttributeError(p, summary, detail)
-		} else {
-			diags.AddError(summary, detail)
-		}
-		return
+		addAttributeError(&causes, field, summary, detail)
+	} else {
+		addAPIError(&causes, action, err)
 	}
-	addAPIError(diags, action, err)
+	if gaveUp != nil && gaveUp.window > 0 {
+		causes = withWaited(causes, fmt.Sprintf("\n\nThe provider waited for Microsoft Entra ID to propagate it: Azure "+
+			"still answered %s after %d tries over %s. If this is not a mistake, wait longer: raise "+
+			"azure_propagation_timeout in the provider (SEGURA_AZURE_PROPAGATION_TIMEOUT), now %s, and, if needed, "+
+			"the resource's timeouts.", gaveUp.reason, gaveUp.tries, gaveUp.waited.Round(time.Second), durationText(gaveUp.window)))
+	}
+	diags.Append(causes...)
+}
+
+// withWaited adds note to the detail of each error of diags.
+func withWaited(diags diag.Diagnostics, note string) diag.Diagnostics {
+	out := make(diag.Diagnostics, 0, len(diags))
+	for _, d := range diags {
+		if withPath, ok := d.(diag.DiagnosticWithPath); ok {
+			out = append(out, diag.NewAttributeErrorDiagnostic(withPath.Path(), d.Summary(), d.Detail()+note))
+		} else {
+			out = append(out, diag.NewErrorDiagnostic(d.Summary(), d.Detail()+note))
+		}
+	}
+	return out
 }

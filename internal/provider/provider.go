@@ -255,7 +255,7 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if req.TerraformVersion != "" {
 		cfg.UserAgent += " terraform/" + req.TerraformVersion
 	}
-	cfg.Logger = tflogLogger{secrets: []string{cfg.ClientSecret}}
+	cfg.Logger = tflogLogger{}
 	data := &providerData{clock: p.clock, cfg: cfg, problems: r.problems, propagation: propagation}
 	if preflight {
 		data.preflight = &azure.Preflight{Environment: environment, AuthorityHost: authority, GraphEndpoint: graph,

@@ -147,9 +147,9 @@ func (r *settingsReader) boolean(v types.Bool, s setting, def bool) bool {
 	return b
 }
 
-// maxRetries is max_retries as client.Config takes it: unset is 0 there (no cap: retries end
-// at the operation's deadline), and a set 0 (no retries) is -1.
-func (r *settingsReader) maxRetries(v types.Int64) int {
+// maxRetries is max_retries: nil when unset (retries end at the operation's deadline), else
+// the most retries of a request, 0 meaning none.
+func (r *settingsReader) maxRetries(v types.Int64) *int {
 	env := os.Getenv(settingMaxRetries.env)
 	var n int64
 	switch {
@@ -162,10 +162,8 @@ func (r *settingsReader) maxRetries(v types.Int64) int {
 			r.invalid(settingMaxRetries, env, fmt.Sprintf("is not a whole number from 0 to %d", maxRetriesLimit))
 		}
 	default:
-		return 0
+		return nil
 	}
-	if n == 0 {
-		return -1
-	}
-	return int(n)
+	m := int(n)
+	return &m
 }

@@ -14,61 +14,41 @@ import (
 const directReads = 4
 
 // tenantReads serves the reads of connections of one provider process, which Terraform runs
-// for one command: the refresh of the resources, the data source, the plan's conflict check.
+// for one command: the refresh of the resources, the data source, the plan's conflict check
+// (DESIGN.md, "Reads").
 //
-// Correctness first. A connection missing from the listing is confirmed with its own GET
-// before a read reports it gone. The listing never answers for a connection that this process
-// wrote (created, updated, disconnected) after the listing began, or is writing: those are
-// read with a GET. A listing that fails, or stops, leaves its remaining reads to GETs.
+// The listing is read by the reads themselves, one page at a time: a read that does not find
+// its connection in the pages read so far reads the next page, with its own context, while
+// fewer pages have been read than reads asked. So no goroutine outlives a read, and a
+// listing costs at most the GETs it saves. A connection that this process has begun to write
+// is always read with its own GET, and so is every read once a page has failed.
 type tenantReads struct {
-	mu      sync.Mutex
-	reads   int
-	listing *listing
-	// seq orders the writes and the start of the listing.
-	seq    uint64
-	writes map[string]*writeMark
+	mu    sync.Mutex
+	reads int
+	// written are the connections this process has begun to write (create, update, delete).
+	written map[string]bool
+	pages   *client.Pages
+	read    int // pages read
+	items   map[string]client.AzureTenant
+	// complete: every page was read; failed: a page failed, so the listing tells no more.
+	complete, failed bool
+	// turn lets one read at a time read a page; the others wait for it.
+	turn chan struct{}
 }
 
-type writeMark struct {
-	seq      uint64 // when the last write began or ended
-	inFlight int
-}
-
-// listing is the one listing of a process, read in the background page by page.
-type listing struct {
-	startSeq uint64
-	items    map[string]client.AzureTenant
-	// ended is true once no page will come; complete, once every page came.
-	ended, complete bool
-	// next is closed when a page comes or the listing ends.
-	next chan struct{}
-}
-
-// wrote marks a write of tenantID, begun now; call the function it returns when it has ended.
-func (r *tenantReads) wrote(tenantID string) (ended func()) {
-	id := strings.ToLower(tenantID)
+// writing marks a write of tenantID, from now on.
+func (r *tenantReads) writing(tenantID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.writes == nil {
-		r.writes = map[string]*writeMark{}
+	if r.written == nil {
+		r.written = map[string]bool{}
 	}
-	w := r.writes[id]
-	if w == nil {
-		w = &writeMark{}
-		r.writes[id] = w
-	}
-	r.seq++
-	w.seq, w.inFlight = r.seq, w.inFlight+1
-	return func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.seq++
-		w.seq, w.inFlight = r.seq, w.inFlight-1
-	}
+	r.written[strings.ToLower(tenantID)] = true
 }
 
-// read is GetAzureTenant, served from the listing when it can be.
-func (r *tenantReads) read(ctx context.Context, c *client.Client, tenantID string) (*client.AzureTenant, error) {
+// get is GetAzureTenant, served from the listing when it can be. A connection that a complete
+// listing lacks is confirmed with its own GET before it is reported gone.
+func (r *tenantReads) get(ctx context.Context, c *client.Client, tenantID string) (*client.AzureTenant, error) {
 	if t, known := r.fromListing(ctx, c, tenantID); known && t != nil {
 		return t, nil
 	}
@@ -89,73 +69,65 @@ func (r *tenantReads) connected(ctx context.Context, c *client.Client, tenantID 
 	return t, err
 }
 
-// fromListing waits for the listing to find tenantID. known is false when the listing cannot
-// tell: a direct read, a connection written by this process, a listing that failed or
-// stopped, or ctx done. Otherwise t is the connection, or nil when a complete listing lacks it.
+// fromListing looks tenantID up in the listing, reading pages as needed. known is false when
+// the listing cannot tell; otherwise t is the connection, or nil when a complete listing
+// lacks it.
 func (r *tenantReads) fromListing(ctx context.Context, c *client.Client, tenantID string) (t *client.AzureTenant, known bool) {
 	id := strings.ToLower(tenantID)
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.reads++
-	if r.reads <= directReads {
-		return nil, false
+	if r.pages == nil && r.reads > directReads {
+		r.pages = c.AzureTenantPages(client.ListAzureTenantsInput{PageSize: client.MaxPageSize})
+		r.items = map[string]client.AzureTenant{}
+		r.turn = make(chan struct{}, 1)
 	}
-	if r.listing == nil {
-		r.seq++
-		r.listing = &listing{startSeq: r.seq, items: map[string]client.AzureTenant{}, next: make(chan struct{})}
-		go r.list(context.WithoutCancel(ctx), c, r.listing)
-	}
-	l := r.listing
+	r.mu.Unlock()
 	for {
-		if w := r.writes[id]; w != nil && (w.inFlight > 0 || w.seq >= l.startSeq) {
+		r.mu.Lock()
+		found, ok := r.items[id]
+		switch {
+		case r.written[id] || r.pages == nil || r.failed:
+			r.mu.Unlock()
 			return nil, false
-		}
-		if found, ok := l.items[id]; ok {
+		case ok:
+			r.mu.Unlock()
 			return &found, true
+		case r.complete:
+			r.mu.Unlock()
+			return nil, true
+		case r.read >= r.reads:
+			r.mu.Unlock()
+			return nil, false // another page would cost more than this read's GET
 		}
-		if l.ended {
-			return nil, l.complete
-		}
-		next := l.next
+		turn, before := r.turn, r.read
 		r.mu.Unlock()
 		select {
-		case <-next:
+		case turn <- struct{}{}:
 		case <-ctx.Done():
-			r.mu.Lock()
 			return nil, false
 		}
-		r.mu.Lock()
+		r.nextPage(ctx, before)
+		<-turn
 	}
 }
 
-// list reads every connection into l, page by page, while it is worth it: a page costs a
-// request, as a read's own GET would, so it stops when it has read as many pages as there
-// have been reads.
-func (r *tenantReads) list(ctx context.Context, c *client.Client, l *listing) {
-	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
-	defer cancel()
-	pages := 0
-	complete := false
-	for page, err := range c.AzureTenantPages(ctx, client.ListAzureTenantsInput{PageSize: client.MaxPageSize}) {
-		if err != nil {
-			break
-		}
-		pages++
-		complete = page.NextPageToken == ""
-		r.mu.Lock()
-		for _, t := range page.Items {
-			l.items[strings.ToLower(t.TenantID)] = t
-		}
-		close(l.next)
-		l.next = make(chan struct{})
-		worth := pages < r.reads
+// nextPage reads the next page, unless another read did while this one waited for its turn.
+func (r *tenantReads) nextPage(ctx context.Context, before int) {
+	r.mu.Lock()
+	if r.read != before || r.failed {
 		r.mu.Unlock()
-		if !worth {
-			break
-		}
+		return
 	}
+	r.mu.Unlock()
+	page, err := r.pages.Next(ctx) // only the holder of the turn touches pages
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	l.ended, l.complete = true, complete
-	close(l.next)
+	if err != nil {
+		r.failed = true
+		return
+	}
+	r.read, r.complete = r.read+1, r.pages.Done()
+	for _, t := range page.Items {
+		r.items[strings.ToLower(t.TenantID)] = t
+	}
 }

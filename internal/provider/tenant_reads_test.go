@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -57,7 +56,7 @@ func readAll(t *testing.T, r *tenantReads, c *client.Client, ids []string) map[s
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			tenant, err := r.read(context.Background(), c, id)
+			tenant, err := r.get(context.Background(), c, id)
 			if err == nil && tenant.TenantID != id {
 				err = fmt.Errorf("read %s got %s", id, tenant.TenantID)
 			}
@@ -107,11 +106,10 @@ func TestTenantReads_manyReadsAreServedFromPages(t *testing.T) {
 			t.Errorf("%s: %v", id, err)
 		}
 	}
-	renamed, err := r.read(context.Background(), c, ids[7])
+	renamed, err := r.get(context.Background(), c, ids[7])
 	if err != nil || renamed.Name != newName {
 		t.Errorf("the renamed connection reads as %+v, %v", renamed, err)
 	}
-	listingEnded(t, &r)
 	after := emu.Counts()
 	gets := after.Total(routeGetTenant, "") - before.Total(routeGetTenant, "")
 	pages := after.Total(routeListTenants, "") - before.Total(routeListTenants, "")
@@ -124,30 +122,54 @@ func TestTenantReads_manyReadsAreServedFromPages(t *testing.T) {
 func TestTenantReads_writesAreNeverHiddenByOlderPages(t *testing.T) {
 	_, c, ids := readsEnv(t, 20, 0)
 	var r tenantReads
+	// A write begun before the listing, that ends after its pages were read.
+	r.writing(ids[2])
 	readAll(t, &r, c, ids) // the listing is done
 	newName := "Renamed by this process"
-	ended := r.wrote(ids[3])
-	if _, err := c.UpdateAzureTenant(context.Background(), ids[3], client.UpdateAzureTenantInput{Name: &newName}); err != nil {
-		t.Fatal(err)
+	for _, id := range ids[2:4] {
+		if id == ids[3] {
+			r.writing(id) // a write begun after the listing
+		}
+		if _, err := c.UpdateAzureTenant(context.Background(), id, client.UpdateAzureTenantInput{Name: &newName}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.get(context.Background(), c, id)
+		if err != nil || got.Name != newName {
+			t.Errorf("read after a write of this process: %+v, %v; want the new name", got, err)
+		}
 	}
-	during, err := r.read(context.Background(), c, ids[3])
-	ended()
-	if err != nil || during.Name != newName {
-		t.Errorf("read during the write: %+v, %v; want the new name", during, err)
-	}
-	got, err := r.read(context.Background(), c, ids[3])
-	if err != nil || got.Name != newName {
-		t.Errorf("read after the write: %+v, %v; want the new name", got, err)
-	}
-	r.wrote(ids[4])() // a disconnection by this process
+	r.writing(ids[4]) // a disconnection by this process
 	if err := c.DeleteAzureTenant(context.Background(), ids[4]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.read(context.Background(), c, ids[4]); !client.IsNotFound(err) {
+	if _, err := r.get(context.Background(), c, ids[4]); !client.IsNotFound(err) {
 		t.Errorf("read after a disconnection: %v; want not found", err)
 	}
 	if gone, err := r.connected(context.Background(), c, ids[4]); gone != nil || err != nil {
 		t.Errorf("connected after a disconnection: %+v, %v; want none", gone, err)
+	}
+}
+
+// TestTenantReads_missingFromPagesIsConfirmed: a connection made out of band after the pages
+// were read is not on them; a read finds it with its own GET, rather than report it gone.
+func TestTenantReads_missingFromPagesIsConfirmed(t *testing.T) {
+	emu, c, ids := readsEnv(t, 20, 0)
+	var r tenantReads
+	readAll(t, &r, c, ids)
+	if !r.complete {
+		t.Fatal("the listing is not complete after 20 reads of 20 connections")
+	}
+	in := client.CreateAzureTenantInput{Name: "Late", TenantID: uuid.NewString(), ApplicationID: uuid.NewString(),
+		SecretValue: "secret-" + uuid.NewString(), IntegrationMode: "read"}
+	if _, err := c.CreateAzureTenant(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	before := emu.Counts().Total(routeGetTenant, "200")
+	if got, err := r.get(context.Background(), c, in.TenantID); err != nil || got.Name != "Late" {
+		t.Errorf("a connection missing from the pages reads as %+v, %v; want it found", got, err)
+	}
+	if n := emu.Counts().Total(routeGetTenant, "200") - before; n != 1 {
+		t.Errorf("%d GETs confirmed the missing connection, want 1", n)
 	}
 }
 
@@ -159,7 +181,6 @@ func TestTenantReads_largeAccountFewReads(t *testing.T) {
 			t.Errorf("%s: %v", id, err)
 		}
 	}
-	listingEnded(t, &r)
 	counts := emu.Counts()
 	gets, pages := counts.Total(routeGetTenant, "200"), counts.Total(routeListTenants, "")
 	// A listing is worth as many pages as there were reads: never more than twice the GETs,
@@ -167,21 +188,6 @@ func TestTenantReads_largeAccountFewReads(t *testing.T) {
 	if gets+pages > 2*len(ids) {
 		t.Errorf("8 reads in an account of 4,008 cost %d GETs and %d pages", gets, pages)
 	}
-}
-
-// listingEnded waits until r's listing, if any, has read its last page.
-func listingEnded(t *testing.T, r *tenantReads) {
-	t.Helper()
-	for range 1000 {
-		r.mu.Lock()
-		ended := r.listing == nil || r.listing.ended
-		r.mu.Unlock()
-		if ended {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("the listing did not end within 10 s")
 }
 
 // TestAccAzureTenant_refreshFromPages: a refresh of many connections reads them from list

@@ -1,0 +1,72 @@
+package provider
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/segura/terraform-provider-segura/internal/client"
+)
+
+// TestAddOperationError_oneDiagnosticPerCause: a cause that propagation retries gave up on is
+// one diagnostic, on its attribute, that says how long was waited.
+func TestAddOperationError_oneDiagnosticPerCause(t *testing.T) {
+	var diags diag.Diagnostics
+	gaveUp := &propagationGaveUp{last: azureErr(client.ReasonInvalidClientSecret), tries: 15, reason: client.ReasonInvalidClientSecret,
+		window: DefaultPropagationTimeout}
+	addOperationError(&diags, action{"connect", "t"}, gaveUp)
+	if len(diags) != 1 {
+		t.Fatalf("%d diagnostics for one cause, want 1: %v", len(diags), diags)
+	}
+	d := diags[0]
+	withPath, ok := d.(diag.DiagnosticWithPath)
+	if !ok || !withPath.Path().Equal(path.Root("secret_value")) || d.Summary() != "Azure refused the client secret" ||
+		!strings.Contains(d.Detail(), "after 15 tries") || !strings.Contains(d.Detail(), "azure_propagation_timeout") {
+		t.Errorf("got %q on %v: %s", d.Summary(), withPath, d.Detail())
+	}
+}
+
+// TestAddAPIError_retriesAdviceOnlyWhereRetried: the max_retries advice is given for the
+// statuses that are retried, never for one that is not (501).
+func TestAddAPIError_retriesAdviceOnlyWhereRetried(t *testing.T) {
+	for status, want := range map[int]bool{501: false, 503: true, 429: true, 500: true, 505: false} {
+		var diags diag.Diagnostics
+		addAPIError(&diags, action{"read", "t"}, &client.APIError{StatusCode: status, Code: "x", Attempts: 3})
+		if got := strings.Contains(diags[0].Detail(), "max_retries"); got != want || len(diags) != 1 {
+			t.Errorf("%d: advice %v, want %v: %s", status, got, want, diags[0].Detail())
+		}
+	}
+}
+
+// TestAddAPIError_decidesOnWhatTheServerSent: a secret that occurs inside a reason (a short
+// one can) is masked in the text shown, not in the reason the advice is chosen by.
+func TestAddAPIError_decidesOnWhatTheServerSent(t *testing.T) {
+	secret := "ng_ro" // inside missing_role
+	var diags diag.Diagnostics
+	addAPIError(&diags, action{"connect", "t"}, &client.APIError{StatusCode: 422, Code: client.CodeAzureConnectionFailed,
+		Details: []client.ErrorDetail{{Reason: client.ReasonMissingRole, Missing: []string{"Reader"}}}})
+	maskDiagnostics(&diags, secret)
+	if len(diags) != 1 || diags[0].Summary() != "Azure roles missing" || !strings.Contains(diags[0].Detail(), "azurerm_role_assignment") {
+		t.Fatalf("the missing-role advice is lost: %v", diags)
+	}
+	if strings.Contains(diags[0].Summary()+diags[0].Detail(), secret) {
+		t.Errorf("the secret shows: %s", diags[0].Detail())
+	}
+}
+
+// TestAddAPIError_tokenRefusalsAreNoVerdicts: a token endpoint that refuses the sign-in with
+// a code the API also uses says so, and says nothing of a tenant.
+func TestAddAPIError_tokenRefusalsAreNoVerdicts(t *testing.T) {
+	for _, code := range []string{client.CodeValidationFailed, client.CodeSecretInUse, client.CodeTenantAlreadyConnected,
+		client.CodeAzureConnectionFailed} {
+		var diags diag.Diagnostics
+		addAPIError(&diags, action{"connect", "t"}, &client.TokenError{URL: "https://segura.test/oauth2/token", ClientID: "ci",
+			StatusCode: 400, Code: code, Description: "no"})
+		if len(diags) != 1 || diags[0].Summary() != "Segura refused the credentials" ||
+			!strings.Contains(diags[0].Detail(), "https://segura.test/oauth2/token") || !strings.Contains(diags[0].Detail(), "client_secret") {
+			t.Errorf("%s: %v", code, diags)
+		}
+	}
+}

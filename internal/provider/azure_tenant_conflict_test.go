@@ -1,0 +1,41 @@
+package provider
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/segura/terraform-provider-segura/internal/client"
+)
+
+// TestSameSettings_everySetting: a connection passes the plan's "already connected with these
+// settings" warning only when every setting matches; one that differs in any, tags included,
+// fails the plan.
+func TestSameSettings_everySetting(t *testing.T) {
+	ctx := context.Background()
+	connected := client.AzureTenant{TenantID: "11111111-1111-4111-8111-111111111111", Name: "Prod",
+		ApplicationID: "aaaaaaaa-0000-4000-8000-000000000001", IntegrationMode: "read", Tags: []string{"a", "b"},
+		Status: client.StatusActive, ConnectedAt: time.Now()}
+	var plan azureTenantResourceModel
+	if diags := plan.fromAPI(ctx, &connected); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if !sameSettings(ctx, plan, &connected) {
+		t.Fatal("a connection with every setting of the plan is not the same")
+	}
+	for name, change := range map[string]func(*client.AzureTenant){
+		"name":             func(c *client.AzureTenant) { c.Name = "Other" },
+		"application_id":   func(c *client.AzureTenant) { c.ApplicationID = "aaaaaaaa-0000-4000-8000-000000000002" },
+		"integration_mode": func(c *client.AzureTenant) { c.IntegrationMode = "read_write" },
+		"status":           func(c *client.AzureTenant) { c.Status = client.StatusInactive },
+		"a tag fewer":      func(c *client.AzureTenant) { c.Tags = []string{"a"} },
+		"no tags":          func(c *client.AzureTenant) { c.Tags = nil },
+		"another tag":      func(c *client.AzureTenant) { c.Tags = []string{"a", "c"} },
+	} {
+		other := connected
+		change(&other)
+		if sameSettings(ctx, plan, &other) {
+			t.Errorf("%s differs, yet the settings are the same", name)
+		}
+	}
+}
