@@ -18,6 +18,7 @@ import (
 
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
+	"github.com/segura/terraform-provider-segura/internal/testutil"
 )
 
 const (
@@ -63,16 +64,7 @@ func newEnv(t testing.TB, opts emulator.Options) *env {
 	return &env{t: t, emu: emu, url: ts.URL, log: &recordingLogger{}, clock: clock, answers: answers}
 }
 
-// blockUntilWaiting returns once n requests wait on the clock, and fails the test if that
-// does not happen within a minute (a hang, not a slow machine).
-func (e *env) blockUntilWaiting(n int) {
-	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := e.clock.BlockUntilContext(ctx, n); err != nil {
-		e.t.Fatalf("no request waits on the clock: %v", err)
-	}
-}
+func (e *env) blockUntilWaiting(n int) { testutil.BlockUntilWaiting(e.t, e.clock, n) }
 
 func (e *env) client(mod ...func(*client.Config)) *client.Client {
 	e.t.Helper()
@@ -91,29 +83,13 @@ func (e *env) client(mod ...func(*client.Config)) *client.Client {
 	return c
 }
 
-func (e *env) fault(f emulator.Fault) {
-	e.t.Helper()
-	if err := e.emu.AddFault(f); err != nil {
-		e.t.Fatal(err)
-	}
-}
+func (e *env) fault(f emulator.Fault) { testutil.Fault(e.t, e.emu.AddFault, f) }
 
 func (e *env) count(route, status string) int { return e.emu.Counts().Total(route, status) }
 
-// waitForAnswer returns once route has given an answer; a minute guards against a hang.
+// waitForAnswer returns once route has given an answer.
 func (e *env) waitForAnswer(t *testing.T, route string) {
-	t.Helper()
-	timeout := time.After(time.Minute)
-	for {
-		select {
-		case r := <-e.answers:
-			if r == route {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("%s never answered", route)
-		}
-	}
+	testutil.WaitForAnswer(t, e.answers, route, "no answer")
 }
 
 func input(tenant, app, secret, mode string) client.CreateAzureTenantInput {
@@ -253,18 +229,18 @@ func TestClient_errorCodes(t *testing.T) {
 	}
 
 	_, err = c.CreateAzureTenant(ctx, input(strings.ToUpper(tenantA), appB1, "second-secret", "read"))
-	if !client.IsConflict(err, client.CodeTenantAlreadyConnected) || client.IsConflict(err, client.CodeSecretInUse) {
+	if !testutil.IsConflict(err, client.CodeTenantAlreadyConnected) || testutil.IsConflict(err, client.CodeSecretInUse) {
 		t.Errorf("tenant_already_connected: %v", err)
 	}
 	_, err = c.CreateAzureTenant(ctx, input(tenantB, appB1, "good-secret", "read"))
-	if !client.IsConflict(err, client.CodeSecretInUse) {
+	if !testutil.IsConflict(err, client.CodeSecretInUse) {
 		t.Errorf("secret_in_use: %v", err)
 	}
 	if err := c.DeleteAzureTenant(ctx, tenantA); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.CreateAzureTenant(ctx, input(tenantA, appA2, "no-consent-secret", "read"))
-	if !client.HasAzureFailure(err, client.ReasonMissingPermissions) || !client.HasAzureFailure(err, client.ReasonMissingRole) {
+	if !testutil.HasAzureFailure(err, client.ReasonMissingPermissions) || !testutil.HasAzureFailure(err, client.ReasonMissingRole) {
 		t.Errorf("azure_connection_failed: %v", err)
 	}
 	for _, d := range client.AzureFailures(err) {
@@ -277,15 +253,15 @@ func TestClient_errorCodes(t *testing.T) {
 		{appB1, "good-secret", client.ReasonApplicationNotFound},
 	} {
 		_, err = c.CreateAzureTenant(ctx, input(tenantA, tc.app, tc.secret, "read"))
-		if !client.HasAzureFailure(err, tc.reason) {
+		if !testutil.HasAzureFailure(err, tc.reason) {
 			t.Errorf("%s: %v", tc.reason, err)
 		}
 	}
 	_, err = c.CreateAzureTenant(ctx, input("33333333-3333-4333-8333-333333333333", appA1, "good-secret", "read"))
-	if !client.HasAzureFailure(err, client.ReasonTenantNotFound) {
+	if !testutil.HasAzureFailure(err, client.ReasonTenantNotFound) {
 		t.Errorf("tenant_not_found: %v", err)
 	}
-	if _, err := c.GetAzureTenant(ctx, tenantB); !client.HasCode(err, client.CodeNotFound) {
+	if _, err := c.GetAzureTenant(ctx, tenantB); !testutil.HasCode(err, client.CodeNotFound) {
 		t.Errorf("not_found: %v", err)
 	}
 
@@ -295,7 +271,7 @@ func TestClient_errorCodes(t *testing.T) {
 	if _, err := viewer.ListAzureTenants(ctx, client.ListAzureTenantsInput{}); err != nil {
 		t.Errorf("viewer list: %v", err)
 	}
-	if err := viewer.DeleteAzureTenant(ctx, tenantA); !client.HasCode(err, client.CodeForbidden) {
+	if err := viewer.DeleteAzureTenant(ctx, tenantA); !testutil.HasCode(err, client.CodeForbidden) {
 		t.Errorf("forbidden: %v", err)
 	}
 
@@ -312,7 +288,7 @@ func TestClient_errorCodes(t *testing.T) {
 		code   string
 	}{{429, client.CodeRateLimited}, {500, client.CodeInternal}, {502, client.CodeUnavailable}, {503, client.CodeUnavailable}, {504, client.CodeUnavailable}} {
 		e.fault(emulator.Fault{Route: "GET " + tenantsRoute + "/{tenant_id}", Status: tc.status, Count: 1})
-		if _, err := c.GetAzureTenant(ctx, tenantA); !client.HasCode(err, tc.code) {
+		if _, err := c.GetAzureTenant(ctx, tenantA); !testutil.HasCode(err, tc.code) {
 			t.Errorf("%d: %v", tc.status, err)
 		}
 	}
@@ -339,7 +315,7 @@ func TestClient_idempotencyKeyErrors(t *testing.T) {
 	e.blockUntilWaiting(1)
 	_, second := c.CreateAzureTenant(ctx, input(tenantA, appA1, "s1", "read"))
 	e.clock.Advance(1500 * time.Millisecond)
-	if err := <-first; err != nil || !client.IsConflict(second, client.CodeIdempotencyKeyInUse) {
+	if err := <-first; err != nil || !testutil.IsConflict(second, client.CodeIdempotencyKeyInUse) {
 		t.Errorf("want success for the first and idempotency_key_in_use for the second, got %v and %v", err, second)
 	}
 	var err error
@@ -397,7 +373,7 @@ func TestClient_retries(t *testing.T) {
 	limited := e.client(func(c *client.Config) { c.MaxRetries = retries(2) })
 	e.fault(emulator.Fault{Route: "GET " + tenantsRoute + "/{tenant_id}", Status: 503, Count: 10})
 	_, err := limited.GetAzureTenant(ctx, tenantA)
-	if !client.HasCode(err, client.CodeUnavailable) {
+	if !testutil.HasCode(err, client.CodeUnavailable) {
 		t.Errorf("after retries: %v", err)
 	}
 	if n := e.count("GET "+tenantsRoute+"/{tenant_id}", "503"); n != 3 {
@@ -544,7 +520,7 @@ func TestClient_tokens(t *testing.T) {
 	})
 	before401, beforeTok := e.count("GET "+tenantsRoute, "401"), e.count(tokenRoute, "200")
 	_, err := strip.ListAzureTenants(ctx, client.ListAzureTenantsInput{})
-	if !client.HasCode(err, client.CodeUnauthorized) {
+	if !testutil.HasCode(err, client.CodeUnauthorized) {
 		t.Errorf("want unauthorized, got %v", err)
 	}
 	if a, b := e.count("GET "+tenantsRoute, "401")-before401, e.count(tokenRoute, "200")-beforeTok; a != 2 || b != 2 {
@@ -753,7 +729,7 @@ func TestClient_createIsRepeatable(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused := input("33333333-3333-4333-8333-333333333333", appA2, "taken", "read")
-	if _, err := c.CreateAzureTenant(ctx, refused); !client.IsConflict(err, client.CodeSecretInUse) {
+	if _, err := c.CreateAzureTenant(ctx, refused); !testutil.IsConflict(err, client.CodeSecretInUse) {
 		t.Fatalf("want secret_in_use, got %v", err)
 	}
 	if err := c.DeleteAzureTenant(ctx, tenantB); err != nil {
@@ -781,7 +757,7 @@ func TestClient_giveUpSaysWhy(t *testing.T) {
 	defer cancel()
 	_, err := c.ListAzureTenants(ctx, client.ListAzureTenantsInput{})
 	var gu *client.GiveUpError
-	if !errors.As(err, &gu) || gu.Interrupted || gu.Attempts < 1 || !client.HasCode(gu.Last, client.CodeUnavailable) {
+	if !errors.As(err, &gu) || gu.Interrupted || gu.Attempts < 1 || !testutil.HasCode(gu.Last, client.CodeUnavailable) {
 		t.Fatalf("deadline: %#v", err)
 	}
 	if !errors.Is(err, context.DeadlineExceeded) || client.IsNotFound(err) {

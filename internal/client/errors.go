@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/segura/terraform-provider-segura/internal/redact"
@@ -61,10 +60,6 @@ func (d ErrorDetail) String() string {
 	}
 	return s
 }
-
-// Mask is text with every secret of the call that made e masked: for a caller that shows a
-// field of e (a message, a detail) on its own.
-func (e *APIError) Mask(text string) string { return redact.Mask(text, e.secrets...) }
 
 // TokenError is a token request that gave no access token: the token endpoint refused the
 // client credentials (Code is its OAuth 2.0 error code), answered as no token endpoint does
@@ -173,25 +168,10 @@ func AsAPIError(err error) (*APIError, bool) {
 	return apiErr, ok
 }
 
-// HasCode reports whether err is an APIError with that code.
-func HasCode(err error, code string) bool {
-	apiErr, ok := AsAPIError(err)
-	return ok && apiErr.Code == code
-}
-
 // IsNotFound reports whether err says that no connection exists for the tenant.
 func IsNotFound(err error) bool {
 	apiErr, ok := AsAPIError(err)
 	return ok && (apiErr.Code == CodeNotFound || (apiErr.Code == "" && apiErr.StatusCode == http.StatusNotFound))
-}
-
-// IsConflict reports whether err is a 409 with one of codes, or any 409 when codes is empty.
-func IsConflict(err error, codes ...string) bool {
-	apiErr, ok := AsAPIError(err)
-	if !ok || apiErr.StatusCode != http.StatusConflict {
-		return false
-	}
-	return len(codes) == 0 || slices.Contains(codes, apiErr.Code)
 }
 
 // AzureFailures returns the details of an azure_connection_failed error, or nil.
@@ -201,9 +181,4 @@ func AzureFailures(err error) []ErrorDetail {
 		return nil
 	}
 	return apiErr.Details
-}
-
-// HasAzureFailure reports whether err is an azure_connection_failed error with that reason.
-func HasAzureFailure(err error, reason string) bool {
-	return slices.ContainsFunc(AzureFailures(err), func(d ErrorDetail) bool { return d.Reason == reason })
 }

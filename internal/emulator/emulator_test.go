@@ -20,6 +20,8 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"golang.org/x/crypto/argon2"
+
+	"github.com/segura/terraform-provider-segura/internal/testutil"
 )
 
 const (
@@ -59,14 +61,7 @@ func newHarness(t *testing.T, opts Options) *harness {
 
 // blockUntilWaiting returns once n requests wait on the emulator's clock, and fails the test
 // if that does not happen within a minute (a hang, not a slow machine).
-func (h *harness) blockUntilWaiting(n int) {
-	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := h.clock.BlockUntilContext(ctx, n); err != nil {
-		h.t.Fatalf("no request waits on the clock: %v", err)
-	}
-}
+func (h *harness) blockUntilWaiting(n int) { testutil.BlockUntilWaiting(h.t, h.clock, n) }
 
 func withDirectory(t *testing.T) Options {
 	d, err := LoadDirectory("testdata/directory.json")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
+	"github.com/segura/terraform-provider-segura/internal/testutil"
 )
 
 // containsAny reports whether v, as JSON, holds any of secrets.
@@ -132,7 +133,7 @@ func TestAccAzureTenant_writeOnlySecret(t *testing.T) {
 					_, err := e.api.CreateAzureTenant(context.Background(), client.CreateAzureTenantInput{
 						Name: "probe", TenantID: uuid.NewString(), ApplicationID: uuid.NewString(),
 						SecretValue: rotatedSecret, IntegrationMode: "read"})
-					if !client.IsConflict(err, client.CodeSecretInUse) {
+					if !testutil.IsConflict(err, client.CodeSecretInUse) {
 						return fmt.Errorf("the rotated secret did not reach Segura: %w", err)
 					}
 					return nil
@@ -192,7 +193,7 @@ func TestAccAzureTenant_secretArguments(t *testing.T) {
 			// Applies, not plans alone: were a check missing, checkNoAPICalls would count the request.
 			{Config: e.config(neitherHCL), ExpectError: expectError(`Missing client secret(.|\n)*secret_value_wo(.|\n)*secret_value`)},
 			{Config: e.config(both.hcl()), ExpectError: expectError(`Invalid Attribute Combination(.|\n)*cannot be specified`)},
-			{Config: e.config(noVersion), ExpectError: expectError(`Invalid Attribute Combination(.|\n)*secret_value_wo_version(.|\n)*must be specified`)},
+			{Config: e.config(noVersion), ExpectError: expectError(`\d+:\s+secret_value_wo\s+=(.|\n)*secret_value_wo_version(.|\n)*must be specified`)},
 			{Config: e.config(versionOnly), ExpectError: expectError(`Invalid Attribute Combination(.|\n)*cannot be specified`)},
 		},
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
+	"github.com/segura/terraform-provider-segura/internal/testutil"
 )
 
 const tokenRoute = "POST /oauth2/token"
@@ -84,7 +85,7 @@ func TestAccCLI_connectsAfterManyRefusals(t *testing.T) {
 		IntegrationMode: c.mode, Status: client.StatusActive}
 	const refusals = 40
 	for range refusals {
-		if _, err := e.api.CreateAzureTenant(context.Background(), in); !client.HasAzureFailure(err, client.ReasonMissingRole) {
+		if _, err := e.api.CreateAzureTenant(context.Background(), in); !testutil.HasAzureFailure(err, client.ReasonMissingRole) {
 			t.Fatalf("want missing_role, got %v", err)
 		}
 	}

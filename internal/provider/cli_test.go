@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
+	"github.com/segura/terraform-provider-segura/internal/testutil"
 )
 
 // These tests drive the real CLI of TF_ACC_TERRAFORM_PATH as a user would, with the provider
@@ -342,7 +344,7 @@ func TestAccCLI_interrupt(t *testing.T) {
 		}
 	}, func(t *testing.T, out string) {
 		// The interrupted run says what happened and what to do, and blames no network.
-		if !strings.Contains(out, "Interrupted") || !strings.Contains(out, "Run the same command again") ||
+		if !strings.Contains(out, "Interrupted") || !regexp.MustCompile(`Run\s+the\s+same\s+command\s+again`).MatchString(out) ||
 			strings.Contains(out, "unreachable") {
 			t.Errorf("the interrupted run does not say what happened:\n%s", out)
 		}
@@ -398,12 +400,7 @@ func TestAccCLI_throttledScale(t *testing.T) {
 	}
 }
 
-func (e *cliEnv) fault(f emulator.Fault) {
-	e.t.Helper()
-	if err := e.emu.AddFault(f); err != nil {
-		e.t.Fatal(err)
-	}
-}
+func (e *cliEnv) fault(f emulator.Fault) { testutil.Fault(e.t, e.emu.AddFault, f) }
 
 // TestAccCLI_adoptWithGeneratedConfig: connections made by hand are adopted with import
 // blocks and `plan -generate-config-out`, on every CLI of the matrix (Terraform 1.5 to 1.7

@@ -12,6 +12,7 @@ import (
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/testutil"
 )
 
 func azureErr(reasons ...string) error {
@@ -69,7 +70,7 @@ func TestUntilPropagated(t *testing.T) {
 	tries = 0
 	err = untilPropagated(ctx, clock, 0, func(context.Context) error { tries++; return azureErr("missing_role") })
 	var gaveUp *propagationGaveUp
-	if tries != 1 || errors.As(err, &gaveUp) || !client.HasAzureFailure(err, "missing_role") {
+	if tries != 1 || errors.As(err, &gaveUp) || !testutil.HasAzureFailure(err, "missing_role") {
 		t.Errorf("a zero window does not retry: %v after %d", err, tries)
 	}
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
+	"github.com/segura/terraform-provider-segura/internal/testutil"
 )
 
 // trustedTransport trusts the certificate of every httptest TLS server, and so the Entra ID of
@@ -185,12 +186,7 @@ func (e *accEnv) providerBlock(settings string) string {
 }
 
 // fault injects f into the emulator.
-func (e *accEnv) fault(t *testing.T, f emulator.Fault) {
-	t.Helper()
-	if err := e.emu.AddFault(f); err != nil {
-		t.Fatal(err)
-	}
-}
+func (e *accEnv) fault(t *testing.T, f emulator.Fault) { testutil.Fault(t, e.emu.AddFault, f) }
 
 // config prefixes a configuration with the provider block.
 func (e *accEnv) config(hcl string) string { return e.providerBlock("") + hcl }
