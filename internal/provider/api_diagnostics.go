@@ -233,8 +233,8 @@ func explainAzureFailure(d client.ErrorDetail) (field, summary, detail string) {
 				"the Overview page of Microsoft Entra ID."
 	case client.ReasonMissingPermissions:
 		return client.FieldApplicationID, "Microsoft Graph permissions missing",
-			"The application lacks admin consent for these Microsoft Graph application permissions " +
-				"(application " + azure.GraphAppID + "):\n" +
+			"The application lacks admin consent for these application permissions of Microsoft Graph (the API " +
+				"whose application ID is " + azure.GraphAppID + ", not your app registration):\n" +
 				bullets(d.Missing, "app role", func(name string) (string, bool) {
 					p, ok := azure.PermissionByName(name)
 					return p.ID, ok

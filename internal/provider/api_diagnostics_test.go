@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -68,5 +69,22 @@ func TestAddAPIError_tokenRefusalsAreNoVerdicts(t *testing.T) {
 			!strings.Contains(diags[0].Detail(), "https://segura.test/oauth2/token") || !strings.Contains(diags[0].Detail(), "client_secret") {
 			t.Errorf("%s: %v", code, diags)
 		}
+	}
+}
+
+// TestMessages_sayWhatIsWhose: the Graph permissions message says which application the GUID
+// is, and the pre-flight's warning gives the first line of an SDK error, not its dump.
+func TestMessages_sayWhatIsWhose(t *testing.T) {
+	_, _, detail := explainAzureFailure(client.ErrorDetail{Reason: client.ReasonMissingPermissions, Missing: []string{"User.Read.All"}})
+	if !strings.Contains(detail, "Microsoft Graph (the API whose application ID is 00000003-0000-0000-c000-000000000000, not your app") {
+		t.Errorf("the Graph application is not named as such: %s", detail)
+	}
+	dump := errors.New("ClientSecretCredential: unable to resolve an endpoint: dial tcp: lookup login.example\n--------\nRESPONSE 0\n" +
+		strings.Repeat("x", 500))
+	if got := briefError(dump); got != "ClientSecretCredential: unable to resolve an endpoint: dial tcp: lookup login.example" {
+		t.Errorf("briefError: %q", got)
+	}
+	if got := briefError(errors.New(strings.Repeat("y", 400))); len(got) != 303 {
+		t.Errorf("a long line is not cut: %d characters", len(got))
 	}
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -12,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
+	"github.com/segura/terraform-provider-segura/internal/validators"
 )
 
 var _ datasource.DataSource = &azureRequiredPermissionsDataSource{}
@@ -63,7 +63,7 @@ func (d *azureRequiredPermissionsDataSource) Schema(_ context.Context, _ datasou
 			"integration_mode": schema.StringAttribute{
 				MarkdownDescription: "`read` or `read_write`.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(azure.Modes...)},
+				Validators:          []validator.String{validators.OneOf(azure.Modes...)},
 			},
 			"graph_app_id": schema.StringAttribute{
 				MarkdownDescription: "Application ID of Microsoft Graph, the `resource_app_id` of `required_resource_access`.",

@@ -236,6 +236,13 @@ func TestAccProvider_credentialErrors(t *testing.T) {
 				ExpectError: expectError(`Segura token endpoint unreachable(.|\n)*http://127.0.0.1:1/oauth2/token`),
 			},
 			{
+				// A plan that would connect a tenant without the settings the apply needs fails.
+				Config:   withProvider("provider \"segura\" {\n  client_id = \"a\"\n}\n"),
+				PlanOnly: true,
+				ExpectError: expectError(`Provider setting url is missing(.|\n)*SEGURA_URL` +
+					`(.|\n)*Provider setting client_secret is missing(.|\n)*SEGURA_CLIENT_SECRET`),
+			},
+			{
 				// No SEGURA_* in the environment against the emulator: each missing setting is named.
 				Config: withProvider("provider \"segura\" {\n  client_id = \"a\"\n}\n"),
 				ExpectError: expectError(`Provider setting url is missing(.|\n)*SEGURA_URL` +

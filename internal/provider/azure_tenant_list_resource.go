@@ -3,9 +3,9 @@ package provider
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/validators"
 )
 
 var _ list.ListResourceWithConfigure = &azureTenantListResource{}
@@ -35,18 +36,28 @@ type azureTenantFilter struct {
 	Status          types.String `tfsdk:"status"`
 	IntegrationMode types.String `tfsdk:"integration_mode"`
 	Tags            []string     `tfsdk:"tags"` // a set in the data source, a list in the list resource
+	// ExcludeTenantIDs are left out, compared without regard to letter case.
+	ExcludeTenantIDs []string `tfsdk:"exclude_tenant_ids"`
+}
+
+// excludes reports whether f leaves out the connection of tenantID.
+func (f azureTenantFilter) excludes(tenantID string) bool {
+	return slices.ContainsFunc(f.ExcludeTenantIDs, func(id string) bool { return strings.EqualFold(id, tenantID) })
 }
 
 // Descriptions of the filters, shared by the list resource and the data source.
 const (
-	descFilterStatus = "Only connections with this status: `active` or `inactive`."
-	descFilterMode   = "Only connections in this mode: `read` or `read_write`."
-	descFilterTags   = "Only connections that have every one of these tags."
+	descFilterStatus  = "Only connections with this status: `active` or `inactive`."
+	descFilterMode    = "Only connections in this mode: `read` or `read_write`."
+	descFilterTags    = "Only connections that have every one of these tags."
+	descFilterExclude = "Leaves out the connections of these Azure tenant IDs, in any letter case. Give it the " +
+		"tenant IDs that Terraform already manages (for instance an output of the configuration), so that a query " +
+		"finds only the connections made elsewhere and never writes a second resource block for a managed one."
 )
 
 var (
-	statusValidators = []validator.String{stringvalidator.OneOf(client.StatusActive, client.StatusInactive)}
-	modeValidators   = []validator.String{stringvalidator.OneOf(azure.Modes...)}
+	statusValidators = []validator.String{validators.OneOf(client.StatusActive, client.StatusInactive)}
+	modeValidators   = []validator.String{validators.OneOf(azure.Modes...)}
 )
 
 // input is the API's list request for the filter.
@@ -72,6 +83,8 @@ func (l *azureTenantListResource) ListResourceConfigSchema(_ context.Context, _ 
 			"status":           schema.StringAttribute{MarkdownDescription: descFilterStatus, Optional: true, Validators: statusValidators},
 			"integration_mode": schema.StringAttribute{MarkdownDescription: descFilterMode, Optional: true, Validators: modeValidators},
 			"tags":             schema.ListAttribute{MarkdownDescription: descFilterTags, ElementType: types.StringType, Optional: true},
+			"exclude_tenant_ids": schema.ListAttribute{MarkdownDescription: descFilterExclude, ElementType: types.StringType,
+				Optional: true},
 		},
 	}
 }
@@ -101,6 +114,9 @@ func (l *azureTenantListResource) List(ctx context.Context, req list.ListRequest
 		defer cancel()
 		var n int64
 		for t, err := range c.AllAzureTenants(ctx, filter) {
+			if err == nil && f.excludes(t.TenantID) {
+				continue
+			}
 			result := req.NewListResult(ctx)
 			if err != nil {
 				addAPIError(&result.Diagnostics, action{verb: "list Azure tenants"}, err)

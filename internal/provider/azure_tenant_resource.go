@@ -157,7 +157,7 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"integration_mode": schema.StringAttribute{
 				MarkdownDescription: descMode + " Changes in place.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(azure.Modes...)},
+				Validators:          []validator.String{validators.OneOf(azure.Modes...)},
 			},
 			"tags": schema.SetAttribute{
 				MarkdownDescription: descTags + " Unset and empty both mean no tags. Changes in place.",
@@ -175,7 +175,7 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(client.StatusActive),
-				Validators:          []validator.String{stringvalidator.OneOf(client.StatusActive, client.StatusInactive)},
+				Validators:          []validator.String{validators.OneOf(client.StatusActive, client.StatusInactive)},
 			},
 			"connected_at": schema.StringAttribute{
 				MarkdownDescription: descConnectedAt,
@@ -187,9 +187,11 @@ func (r *azureTenantResource) Schema(ctx context.Context, _ resource.SchemaReque
 			// configuration of a resource with a computed-only nested attribute (`plan
 			// -generate-config-out`). The stored value has the same shape either way.
 			"synchronization": schema.ObjectAttribute{
-				MarkdownDescription: descSync,
-				Computed:            true,
-				AttributeTypes:      synchronizationAttrTypes,
+				MarkdownDescription: descSync + " An update keeps it as it was unless it restarts synchronization: a new " +
+					"secret, application, integration mode or status; the next refresh reads it anew.",
+				Computed:       true,
+				AttributeTypes: synchronizationAttrTypes,
+				PlanModifiers:  []planmodifier.Object{keepSynchronization{}},
 			},
 		},
 	}
@@ -299,13 +301,23 @@ func (r *azureTenantResource) verified(ctx context.Context, diags *diag.Diagnost
 			case err != nil && !warned:
 				warned = true
 				diags.AddWarning("Azure pre-flight check skipped",
-					fmt.Sprintf("Microsoft Entra ID could not be reached to check the credentials before connecting (%v). "+
-						"Segura verifies them anyway. Set azure_environment or azure_authority_host if the tenant is not "+
-						"in the public Azure cloud, or azure_preflight = false to skip this check.", err))
+					fmt.Sprintf("Microsoft Entra ID could not be reached to check the credentials before connecting. "+
+						"Segura verifies them anyway.\n\nThe error: %s\n\nSet azure_environment or azure_authority_host if "+
+						"the tenant is not in the public Azure cloud, or azure_preflight = false to skip this check.", briefError(err)))
 			}
 		}
 		return call(ctx)
 	})
+}
+
+// briefError is the first line of err's text, at most 300 characters: the Azure SDK's errors
+// run to many lines of request and response dumps.
+func briefError(err error) string {
+	text, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
+	if len(text) > 300 {
+		text = text[:300] + "..."
+	}
+	return strings.TrimSpace(text)
 }
 
 func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -380,7 +392,11 @@ func (r *azureTenantResource) Update(ctx context.Context, req resource.UpdateReq
 		addOperationError(&resp.Diagnostics, action{"update", tenantID}, err)
 		return
 	}
+	planned := plan.Synchronization
 	resp.Diagnostics.Append(plan.fromAPI(ctx, got)...)
+	if !planned.IsUnknown() {
+		plan.Synchronization = planned // as planned: this update did not restart it (keepSynchronization)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, got.TenantID)...)
 }
@@ -465,7 +481,12 @@ func (r *azureTenantResource) ImportState(ctx context.Context, req resource.Impo
 // a new secret: a client secret belongs to one application, so Segura would refuse the old
 // secret with the new application.
 func (r *azureTenantResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
+	if changes := req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !req.Plan.Raw.Equal(req.State.Raw); changes && r.data != nil {
+		// The apply of this change will call the API: a missing setting fails the plan, so that a
+		// pipeline without credentials does not pass its plan and fail its apply.
+		r.data.reportMissingSettings(&resp.Diagnostics)
+	}
+	if req.Plan.Raw.IsNull() || resp.Diagnostics.HasError() {
 		return
 	}
 	// The conflict check calls the API, as the other operations do, and is masked as they are.

@@ -354,6 +354,7 @@ func TestAccAzureTenant_invalidConfigurationsNeverReachTheAPI(t *testing.T) {
 		{with(func(c *tenantConfig) { c.secret = "" }), `secret_value(.|\n)*length must be between 1 and 1024, got: 0`},
 		{with(func(c *tenantConfig) { c.secret = strings.Repeat("s", 1025) }), `secret_value(.|\n)*length must be between 1 and 1024, got: 1025`},
 		{with(func(c *tenantConfig) { c.mode = "write" }), `integration_mode(.|\n)*read(.|\n)*read_write`},
+		{with(func(c *tenantConfig) { c.mode = "read-write" }), `integration_mode\s+= "read-write"(.|\n)*Did you mean\s+"read_write"\?`},
 		{with(func(c *tenantConfig) { c.status = "paused" }), `status(.|\n)*active(.|\n)*inactive`},
 		{with(func(c *tenantConfig) { c.tags = []string{""} }), `Invalid tags(.|\n)*empty`},
 		{with(func(c *tenantConfig) { c.tags = []string{" prod"} }), `Invalid tags(.|\n)*space`},
@@ -435,6 +436,39 @@ func TestAccAzureTenant_generatedConfig(t *testing.T) {
 				ImportState:     true,
 				ImportStateKind: resource.ImportBlockWithID,
 				GenerateConfig:  true,
+			},
+		},
+	})
+}
+
+// TestAccAzureTenant_quietUpdatePlans: a rename or a tag change plans no change to
+// synchronization, and the apply keeps it; a change of mode, which restarts synchronization,
+// plans it as known after apply.
+func TestAccAzureTenant_quietUpdatePlans(t *testing.T) {
+	e := newAccEnv(t)
+	c := newTenantConfig()
+	renamed := c
+	renamed.name, renamed.tags = "Renamed", []string{"eu"}
+	remoded := renamed
+	remoded.mode = "read_write"
+	sync := tfjsonpath.New("synchronization")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
+		CheckDestroy:             e.checkGone(c.tenantID),
+		Steps: []resource.TestStep{
+			{Config: e.config(c.hcl())},
+			{
+				Config: e.config(renamed.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(tenantResource, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(tenantResource, sync.AtMapKey("state"), knownvalue.NotNull()),
+				}},
+			},
+			{
+				Config: e.config(remoded.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(tenantResource, sync),
+				}},
 			},
 		},
 	})

@@ -34,6 +34,8 @@ func (d *azureTenantsDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"status":           schema.StringAttribute{MarkdownDescription: descFilterStatus, Optional: true, Validators: statusValidators},
 			"integration_mode": schema.StringAttribute{MarkdownDescription: descFilterMode, Optional: true, Validators: modeValidators},
 			"tags":             schema.SetAttribute{MarkdownDescription: descFilterTags, ElementType: types.StringType, Optional: true},
+			"exclude_tenant_ids": schema.SetAttribute{MarkdownDescription: descFilterExclude, ElementType: types.StringType,
+				Optional: true},
 			"tenants": schema.ListNestedAttribute{
 				MarkdownDescription: "The connections, sorted by tenant ID, with the attributes of `segura_azure_tenant` " +
 					"(never the secret).",
@@ -64,6 +66,9 @@ func (d *azureTenantsDataSource) Read(ctx context.Context, req datasource.ReadRe
 		if err != nil {
 			addAPIError(&resp.Diagnostics, action{verb: "list Azure tenants"}, err)
 			return
+		}
+		if m.excludes(t.TenantID) {
+			continue
 		}
 		var tm azureTenantModel
 		resp.Diagnostics.Append(tm.fromAPI(ctx, &t)...)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -127,7 +126,7 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "Azure cloud of the tenants: `public` (default), `usgovernment` or `china`. " +
 					"Falls back to `SEGURA_AZURE_ENVIRONMENT`.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOf(azure.EnvironmentNames()...)},
+				Validators: []validator.String{validators.OneOf(azure.EnvironmentNames()...)},
 			},
 			"azure_graph_endpoint": schema.StringAttribute{
 				MarkdownDescription: "Microsoft Graph endpoint of the pre-flight, overriding the one of `azure_environment`, " +
@@ -197,6 +196,19 @@ func providerDataOf(data any, diags *diag.Diagnostics) *providerData {
 			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
 	}
 	return d
+}
+
+// reportMissingSettings adds a diagnostic for each setting of the API that is missing, unless
+// one is only not known yet (it may be known at apply).
+func (d *providerData) reportMissingSettings(diags *diag.Diagnostics) {
+	for _, p := range d.problems {
+		if p.unknown {
+			return
+		}
+	}
+	for _, p := range d.problems {
+		p.report(diags)
+	}
 }
 
 // apiClient returns the client, or adds a diagnostic naming each setting that is missing.

@@ -145,3 +145,58 @@ func Duration(allowZero bool) validator.String {
 		return nil // a syntax error, which the type reports
 	})
 }
+
+// OneOf accepts one of values, exactly. A value that is not one of them gets the list and,
+// when one is close (another letter case, "-" for "_", a typo or two), "did you mean".
+func OneOf(values ...string) validator.String {
+	list := `"` + strings.Join(values, `", "`) + `"`
+	return stringCheck{
+		description: "must be one of " + list,
+		check: func(s string) string {
+			for _, v := range values {
+				if s == v {
+					return ""
+				}
+			}
+			problem := fmt.Sprintf("%q is not one of %s.", s, list)
+			if near := nearest(s, values); near != "" {
+				problem += fmt.Sprintf(" Did you mean %q?", near)
+			}
+			return problem
+		},
+	}
+}
+
+// nearest is the value closest to s, if it is within two edits of s once s is in lowercase
+// with "_" for "-" and " ".
+func nearest(s string, values []string) string {
+	folded := strings.NewReplacer("-", "_", " ", "_").Replace(strings.ToLower(strings.TrimSpace(s)))
+	best, bestDistance := "", 3
+	for _, v := range values {
+		if d := editDistance(folded, v); d < bestDistance {
+			best, bestDistance = v, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

@@ -80,3 +80,27 @@ func TestSecretLength_neverEchoesTheValue(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestOneOf_didYouMean(t *testing.T) {
+	v := OneOf("read", "read_write")
+	for value, want := range map[string]string{
+		"read":       "",
+		"read_write": "",
+		"read-write": `"read-write" is not one of "read", "read_write". Did you mean "read_write"?`,
+		"readwrite":  `Did you mean "read_write"?`,
+		"Read":       `Did you mean "read"?`,
+		"write":      `"write" is not one of "read", "read_write".`,
+		"admin":      `"admin" is not one of "read", "read_write".`,
+	} {
+		var resp validator.StringResponse
+		v.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("integration_mode"),
+			ConfigValue: types.StringValue(value)}, &resp)
+		got := ""
+		if resp.Diagnostics.HasError() {
+			got = resp.Diagnostics[0].Detail()
+		}
+		if (want == "") != (got == "") || !strings.Contains(got, want) || (value == "admin" && strings.Contains(got, "Did you mean")) {
+			t.Errorf("%q: got %q, want %q", value, got, want)
+		}
+	}
+}
