@@ -28,7 +28,7 @@ func main() {
 	clientID := flag.String("client-id", emulator.DemoClientID, "client ID the token endpoint accepts")
 	clientSecret := flag.String("client-secret", emulator.DemoClientSecret, "client secret the token endpoint accepts")
 	tokenLifetime := flag.Duration("token-lifetime", time.Hour, "lifetime of access tokens")
-	syncDuration := flag.Duration("sync-duration", 3*time.Second, "how long a synchronization takes")
+	syncDuration := flag.Duration("sync-duration", 3*time.Second, "how long a synchronization run takes; the next run starts 15 minutes after one ends")
 	flag.Parse()
 
 	if err := run(*listen, *entraListen, *certFile, emulator.Options{

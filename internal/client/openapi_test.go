@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -194,6 +195,30 @@ func TestOpenAPI_emulatorConformsToTheDocument(t *testing.T) {
 		}
 	}
 
+	// Reprocess, straight on the wire: a finished run (last_run_at, next_run_at), a new run,
+	// the run under way, an unknown tenant and an inactive connection.
+	reprocess := func(tenant string, want int) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.url+tenantsRoute+"/"+tenant+"/reprocess", nil)
+		req.Header.Set("Authorization", "Bearer "+token.AccessToken)
+		resp, err := hc.Do(req)
+		must(err)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("reprocess %s: %d, want %d", tenant, resp.StatusCode, want)
+		}
+	}
+	e.clock.Advance(time.Minute)
+	_, err = c.GetAzureTenant(ctx, tenantA)
+	must(err)
+	reprocess(tenantA, http.StatusAccepted)
+	reprocess(tenantA, http.StatusAccepted)
+	reprocess("33333333-3333-4333-8333-333333333333", http.StatusNotFound)
+	inactive := client.StatusInactive
+	_, err = c.UpdateAzureTenant(ctx, tenantB, client.UpdateAzureTenantInput{Status: &inactive})
+	must(err)
+	reprocess(tenantB, http.StatusConflict)
+
 	want := []string{
 		"POST /oauth2/token OK", "POST /oauth2/token Unauthorized", "POST /oauth2/token Bad Request",
 		"GET /api/cloud-entitlements/v1/azure/tenants OK",
@@ -218,6 +243,9 @@ func TestOpenAPI_emulatorConformsToTheDocument(t *testing.T) {
 		"DELETE /api/cloud-entitlements/v1/azure/tenants/{tenant_id} No Content",
 		"DELETE /api/cloud-entitlements/v1/azure/tenants/{tenant_id} Not Found",
 		"DELETE /api/cloud-entitlements/v1/azure/tenants/{tenant_id} Unauthorized",
+		"POST /api/cloud-entitlements/v1/azure/tenants/{tenant_id}/reprocess Accepted",
+		"POST /api/cloud-entitlements/v1/azure/tenants/{tenant_id}/reprocess Not Found",
+		"POST /api/cloud-entitlements/v1/azure/tenants/{tenant_id}/reprocess Conflict",
 	}
 	for _, w := range want {
 		if !conf.seen[w] {

@@ -14,7 +14,8 @@ import (
 // Directory is a fixture that stands for Microsoft Entra ID and Azure: the tenants, their
 // applications, the secrets that are valid, the Graph permissions granted with admin consent
 // and the Azure roles assigned. Times are counted from the start of the emulator, to mimic
-// Entra ID propagation.
+// Entra ID propagation and secrets that expire. Sign-ins, the API's verification of
+// credentials and every synchronization run are checked against it at their own time.
 type Directory struct {
 	Tenants []DirectoryTenant `json:"tenants"`
 }
@@ -47,6 +48,20 @@ type DirectorySecret struct {
 	Value string `json:"value"`
 	// ValidAfterSeconds: until then the secret is refused as invalid.
 	ValidAfterSeconds int `json:"valid_after_seconds,omitempty"`
+	// ExpiresAfterSeconds, when not zero: from then on the secret is refused as expired, by
+	// sign-ins and verification, and the synchronizations of a connection that holds it fail
+	// with invalid_credentials. Counted, like ValidAfterSeconds, from the emulator's start.
+	ExpiresAfterSeconds int `json:"expires_after_seconds,omitempty"`
+}
+
+// validAt reports whether the secret signs in, elapsed after the emulator started.
+func (sec DirectorySecret) validAt(elapsed time.Duration) bool {
+	return elapsed >= seconds(sec.ValidAfterSeconds) && !sec.expiredAt(elapsed)
+}
+
+// expiredAt reports whether the secret has expired, elapsed after the emulator started.
+func (sec DirectorySecret) expiredAt(elapsed time.Duration) bool {
+	return sec.ExpiresAfterSeconds != 0 && elapsed >= seconds(sec.ExpiresAfterSeconds)
 }
 
 // LoadDirectory reads a directory fixture from a JSON file.
@@ -77,6 +92,7 @@ type signIn struct {
 	failure string // an azure.Reason*, empty on success
 	roles   []string
 	app     *DirectoryApplication
+	secret  int // on success with a directory: the index of the secret in app.Secrets
 }
 
 // signIn checks the credentials as Entra ID would, elapsed after the emulator started. With
@@ -97,9 +113,9 @@ func (d *Directory) signIn(tenantID, appID, secret string, elapsed time.Duration
 			if !strings.EqualFold(a.ApplicationID, appID) || elapsed < seconds(a.VisibleAfterSeconds) {
 				continue
 			}
-			for _, sec := range a.Secrets {
-				if sec.Value == secret && elapsed >= seconds(sec.ValidAfterSeconds) {
-					return signIn{roles: a.tokenRoles(elapsed), app: &t.Applications[i]}
+			for j, sec := range a.Secrets {
+				if sec.Value == secret && sec.validAt(elapsed) {
+					return signIn{roles: a.tokenRoles(elapsed), app: &t.Applications[i], secret: j}
 				}
 			}
 			return signIn{failure: azure.ReasonInvalidClientSecret}
@@ -184,4 +200,60 @@ func grants(mode string, roles []string, app *DirectoryApplication) []detail {
 		}
 	}
 	return out
+}
+
+// secretIndex is the index, among its application's secrets, of the directory secret that
+// signs in with these credentials elapsed after the start: what a connection records of its
+// secret, since it keeps no secret to sign in with again. Nil in demo mode or when none does.
+func (d *Directory) secretIndex(tenantID, appID, secret string, elapsed time.Duration) *int {
+	if d == nil {
+		return nil
+	}
+	si := d.signIn(tenantID, appID, secret, elapsed)
+	if si.failure != "" {
+		return nil
+	}
+	return &si.secret
+}
+
+// Reasons of a failed synchronization, in the contract's words.
+const (
+	syncInvalidCredentials = "invalid_credentials"
+	syncMissingPermissions = "missing_permissions"
+	syncMissingRole        = "missing_role"
+)
+
+// synchronize is a synchronization run that ends elapsed after the start, for a connection
+// that holds the application's secret of index secret in mode: the reason it fails and a
+// message that says what to do, or two empty strings when it succeeds. A nil secret (a
+// connection that a state file of an older emulator brought) checks the application alone,
+// as verifyStored does. With no directory (demo mode) every run succeeds.
+func (d *Directory) synchronize(tenantID, appID string, secret *int, mode string, elapsed time.Duration) (reason, message string) {
+	if d == nil {
+		return "", ""
+	}
+	a := d.application(tenantID, appID, elapsed)
+	if a == nil {
+		return syncInvalidCredentials, "AADSTS700016: application " + appID + " was not found in the directory " +
+			tenantID + "; set the application_id and secret_value of an application of that tenant"
+	}
+	if secret != nil {
+		switch {
+		case *secret < len(a.Secrets) && a.Secrets[*secret].expiredAt(elapsed):
+			return syncInvalidCredentials, "AADSTS7000222: the client secret of application " + appID +
+				" has expired; add a new secret to the application and set it as this connection's secret_value"
+		case *secret >= len(a.Secrets) || !a.Secrets[*secret].validAt(elapsed):
+			return syncInvalidCredentials, "AADSTS7000215: the client secret of application " + appID +
+				" is no longer valid; add a new secret to the application and set it as this connection's secret_value"
+		}
+	}
+	var msgs []string
+	for _, f := range grants(mode, a.tokenRoles(elapsed), a) {
+		if reason == "" {
+			reason = map[string]string{azure.ReasonMissingPermissions: syncMissingPermissions,
+				azure.ReasonMissingRole: syncMissingRole}[f.Reason]
+		}
+		msgs = append(msgs, f.Message+": "+strings.Join(f.Missing, ", "))
+	}
+	return reason, strings.Join(msgs, "; ")
 }

@@ -36,11 +36,14 @@ type Options struct {
 	ViewerClientSecret string
 	// TokenLifetime of access tokens; zero means one hour.
 	TokenLifetime time.Duration
-	// SyncDuration is how long a synchronization takes: pending for the first third, then
-	// running, then succeeded. Zero means 3 seconds.
+	// SyncDuration is how long a synchronization run takes: pending for the first third, then
+	// running, then succeeded, or failed when the directory says so at its end. The next run
+	// starts 15 minutes after one ends; creating, activating, new credentials and reprocess
+	// start one at once. Zero means 3 seconds.
 	SyncDuration time.Duration
-	// Directory is the Azure directory credentials are verified against. Nil means demo
-	// mode: any well-formed credentials are accepted.
+	// Directory is the Azure directory that credentials and synchronization runs are checked
+	// against. Nil means demo mode: any well-formed credentials are accepted and every run
+	// succeeds.
 	Directory *Directory
 	// DefaultPageSize is the page size of lists that ask for none; zero means 50.
 	DefaultPageSize int
@@ -57,6 +60,10 @@ type Options struct {
 	// injected latency all follow it. Nil means the real clock; tests pass a fake one.
 	Clock clockwork.Clock
 }
+
+// ReprocessRoute is the route, as Counts and faults name it, of Reprocess: a synchronization
+// of one connection now.
+const ReprocessRoute = "POST " + tenantsPath + "/{tenant_id}/reprocess"
 
 // Default demo credentials of the standalone emulator.
 const (
@@ -149,6 +156,7 @@ func (s *Server) routes() {
 	api("GET "+tenantsPath+"/{tenant_id}", s.handleGet)
 	api("PATCH "+tenantsPath+"/{tenant_id}", s.handleUpdate)
 	api("DELETE "+tenantsPath+"/{tenant_id}", s.handleDelete)
+	api(ReprocessRoute, s.handleReprocess)
 	s.mux.HandleFunc("GET "+controlPath+"/requests", s.handleRequestCounts)
 	s.mux.HandleFunc("POST "+controlPath+"/faults", s.handleAddFault)
 	s.mux.HandleFunc("DELETE "+controlPath+"/faults", s.handleClearFaults)
@@ -173,6 +181,7 @@ const (
 	codeRateLimited           = "rate_limited"
 	codeInternal              = "internal"
 	codeUnavailable           = "unavailable"
+	codeConnectionInactive    = "connection_inactive"
 )
 
 type detail struct {

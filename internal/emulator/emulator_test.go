@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -568,6 +569,218 @@ func TestSynchronization_statusToggle(t *testing.T) {
 	sync := h.do("GET", path, nil).body["synchronization"].(map[string]any)
 	if _, ok := sync["message"]; !ok {
 		t.Error("synchronization.message must be present")
+	}
+}
+
+// syncOf reads the synchronization object of tenant's connection, as GET answers it.
+func (h *harness) syncOf(tenant string) map[string]any {
+	h.t.Helper()
+	a := h.do("GET", tenantsPath+"/"+tenant, nil)
+	if a.status != http.StatusOK {
+		h.t.Fatalf("get %s: %d %s", tenant, a.status, a.raw)
+	}
+	return a.body["synchronization"].(map[string]any)
+}
+
+// syncWant is a synchronization object as the contract's JSON has it: times after 10:00 of
+// the harness's day as "hh:mm:ss", "" for an absent field.
+func syncWant(state, lastRunAt, nextRunAt string) map[string]any {
+	out := map[string]any{"state": state, "message": ""}
+	if lastRunAt != "" {
+		out["last_run_at"] = "2026-11-26T" + lastRunAt + "Z"
+	}
+	if nextRunAt != "" {
+		out["next_run_at"] = "2026-11-26T" + nextRunAt + "Z"
+	}
+	return out
+}
+
+// TestSynchronization_cadence: a run is pending for a third of its duration, then running,
+// then succeeded; the next starts 15 minutes after it ended, and an hour later the clock
+// alone says which run it is.
+func TestSynchronization_cadence(t *testing.T) {
+	h := newHarness(t, Options{SyncDuration: 30 * time.Second})
+	h.mustCreate(tenantBody(tenantA, appA1, "s", "read"))
+	steps := []struct {
+		advance time.Duration
+		want    map[string]any
+	}{
+		{0, syncWant("pending", "", "")},
+		{10 * time.Second, syncWant("running", "", "")},
+		{20 * time.Second, syncWant("succeeded", "10:00:30", "10:15:30")},
+		{15*time.Minute - time.Second, syncWant("succeeded", "10:00:30", "10:15:30")},
+		{time.Second, syncWant("pending", "10:00:30", "")},
+		{10 * time.Second, syncWant("running", "10:00:30", "")},
+		{20 * time.Second, syncWant("succeeded", "10:16:00", "10:31:00")},
+		// Runs start at 10:00:00 + n * 15m30s: the fifth began at 11:02:00.
+		{time.Hour, syncWant("succeeded", "11:02:30", "11:17:30")},
+	}
+	elapsed := time.Duration(0)
+	for _, s := range steps {
+		h.clock.Advance(s.advance)
+		elapsed += s.advance
+		if got := h.syncOf(tenantA); !reflect.DeepEqual(got, s.want) {
+			t.Errorf("%v after the create: %v, want %v", elapsed, got, s.want)
+		}
+	}
+}
+
+// TestReprocess_startsOneRun: reprocess starts a run at once and answers it pending; a
+// second one while that run goes on answers it and starts no other. The viewer may not
+// reprocess, and faults and counts know the route.
+func TestReprocess_startsOneRun(t *testing.T) {
+	h := newHarness(t, Options{SyncDuration: 30 * time.Second})
+	created := h.mustCreate(tenantBody(tenantA, appA1, "s", "read"))
+	path := tenantsPath + "/" + strings.ToUpper(tenantA) + "/reprocess"
+	h.clock.Advance(time.Minute)
+
+	a := h.do("POST", path, nil)
+	if a.status != http.StatusAccepted || a.body["tenant_id"] != tenantA || a.body["updated_at"] != created.body["updated_at"] {
+		t.Fatalf("reprocess: %d %s, want 202 with the connection, unchanged", a.status, a.raw)
+	}
+	if got, want := a.body["synchronization"], syncWant("pending", "10:00:30", ""); !reflect.DeepEqual(got, want) {
+		t.Errorf("reprocess answered %v, want %v: a new run, the last one kept as last_run_at", got, want)
+	}
+	h.clock.Advance(15 * time.Second)
+	if a := h.do("POST", path, nil); a.status != http.StatusAccepted || !reflect.DeepEqual(a.body["synchronization"], syncWant("running", "10:00:30", "")) {
+		t.Errorf("reprocess during the run: %d %s, want 202 with that run, running", a.status, a.raw)
+	}
+	// The run of the first reprocess ends at 10:01:30; one started by the second would not.
+	h.clock.Advance(15 * time.Second)
+	if got, want := h.syncOf(tenantA), syncWant("succeeded", "10:01:30", "10:16:30"); !reflect.DeepEqual(got, want) {
+		t.Errorf("after the run: %v, want %v", got, want)
+	}
+
+	h.token = h.getToken(url.Values{"grant_type": {"client_credentials"}, "client_id": {DemoViewerID}, "client_secret": {DemoViewerSecret}}, http.StatusOK)
+	if a := h.do("POST", path, nil); a.status != http.StatusForbidden || a.errCode() != codeForbidden {
+		t.Errorf("viewer reprocesses: %d %s, want 403", a.status, a.raw)
+	}
+	if got := h.syncOf(tenantA); got["state"] != "succeeded" {
+		t.Errorf("a refused reprocess started a run: %v", got)
+	}
+	if err := h.srv.AddFault(Fault{Route: ReprocessRoute, Status: 503, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.do("POST", path, nil); a.status != http.StatusServiceUnavailable {
+		t.Errorf("fault on %s: %d", ReprocessRoute, a.status)
+	}
+	if c := h.srv.Counts(); c.Total(ReprocessRoute, "202") != 2 || c.Total(ReprocessRoute, "403") != 1 || c.Total(ReprocessRoute, "503") != 1 {
+		t.Errorf("counts of %s: %v", ReprocessRoute, c.Routes[ReprocessRoute])
+	}
+}
+
+// TestReprocess_inactiveOrUnknown: an inactive connection is refused with 409
+// connection_inactive and keeps its synchronization; an unknown tenant is 404.
+func TestReprocess_inactiveOrUnknown(t *testing.T) {
+	h := newHarness(t, Options{SyncDuration: 30 * time.Second})
+	h.mustCreate(tenantBody(tenantA, appA1, "s", "read"))
+	h.clock.Advance(time.Minute)
+	if a := h.do("PATCH", tenantsPath+"/"+tenantA, map[string]any{"status": "inactive"}); a.status != http.StatusOK {
+		t.Fatalf("deactivate: %d %s", a.status, a.raw)
+	}
+	frozen := syncWant("succeeded", "10:00:30", "")
+	if got := h.syncOf(tenantA); !reflect.DeepEqual(got, frozen) {
+		t.Errorf("inactive: %v, want %v (no next run)", got, frozen)
+	}
+	a := h.do("POST", tenantsPath+"/"+tenantA+"/reprocess", nil)
+	if a.status != http.StatusConflict || a.errCode() != codeConnectionInactive ||
+		!strings.Contains(a.body["error"].(map[string]any)["message"].(string), "activate it first") {
+		t.Errorf("reprocess of an inactive connection: %d %s, want 409 %s saying to activate it first", a.status, a.raw, codeConnectionInactive)
+	}
+	h.clock.Advance(time.Hour)
+	if got := h.syncOf(tenantA); !reflect.DeepEqual(got, frozen) {
+		t.Errorf("a refused reprocess changed the synchronization: %v, want %v", got, frozen)
+	}
+	// The route's own 404, not the one of a route that does not exist.
+	if a := h.do("POST", tenantsPath+"/"+tenantB+"/reprocess", nil); a.status != http.StatusNotFound || a.errCode() != codeNotFound ||
+		!strings.Contains(string(a.raw), "no connection for Azure tenant "+tenantB) {
+		t.Errorf("reprocess of an unknown tenant: %d %s, want 404 naming the tenant", a.status, a.raw)
+	}
+}
+
+// expiringDirectory has tenant A's application A1 with a secret that expires 30 minutes after
+// the start and one that does not, and every grant of read mode.
+func expiringDirectory() *Directory {
+	return &Directory{Tenants: []DirectoryTenant{{TenantID: tenantA, Applications: []DirectoryApplication{{
+		ApplicationID: appA1,
+		Secrets:       []DirectorySecret{{Value: "expiring-secret", ExpiresAfterSeconds: 1800}, {Value: "fresh-secret"}},
+		GraphPermissions: []string{"Application.Read.All", "AuditLog.Read.All", "Directory.Read.All", "Group.Read.All",
+			"RoleManagement.Read.Directory", "User.Read.All", "UserAuthenticationMethod.Read.All"},
+		AzureRoles: []string{"Reader", "Role Based Access Control Administrator"},
+	}}}}}
+}
+
+// TestSynchronization_expiredSecretFailsAndANewSecretMendsIt: the first run after the secret
+// expired fails with invalid_credentials and a message; a PATCH with a valid new secret starts
+// a run at once, which succeeds; the expired secret no longer connects.
+func TestSynchronization_expiredSecretFailsAndANewSecretMendsIt(t *testing.T) {
+	h := newHarness(t, Options{SyncDuration: 30 * time.Second, Directory: expiringDirectory()})
+	h.mustCreate(tenantBody(tenantA, appA1, "expiring-secret", "read"))
+	// Runs end at 10:00:30 and 10:16:00, before the expiry at 10:30; the third ends at 10:31:30.
+	h.clock.Advance(16 * time.Minute)
+	if got := h.syncOf(tenantA); !reflect.DeepEqual(got, syncWant("succeeded", "10:16:00", "10:31:00")) {
+		t.Errorf("before the expiry: %v", got)
+	}
+	h.clock.Advance(15*time.Minute + 30*time.Second)
+	got := h.syncOf(tenantA)
+	if got["state"] != "failed" || got["reason"] != "invalid_credentials" || got["last_run_at"] != "2026-11-26T10:31:30Z" ||
+		got["next_run_at"] != "2026-11-26T10:46:30Z" || !strings.Contains(got["message"].(string), "expired") {
+		t.Errorf("after the expiry: %v, want failed at 10:31:30 with invalid_credentials, a message and the next run", got)
+	}
+
+	a := h.do("PATCH", tenantsPath+"/"+tenantA, map[string]any{"secret_value": "fresh-secret"})
+	if a.status != http.StatusOK || !reflect.DeepEqual(a.body["synchronization"], syncWant("pending", "10:31:30", "")) {
+		t.Fatalf("PATCH with a new secret: %d %s, want a run pending at once", a.status, a.raw)
+	}
+	h.clock.Advance(30 * time.Second)
+	if got := h.syncOf(tenantA); !reflect.DeepEqual(got, syncWant("succeeded", "10:32:00", "10:47:00")) {
+		t.Errorf("the run after the new secret: %v, want succeeded", got)
+	}
+	if a := h.do("DELETE", tenantsPath+"/"+tenantA, nil); a.status != http.StatusNoContent {
+		t.Fatalf("delete: %d", a.status)
+	}
+	if a := h.do("POST", tenantsPath, tenantBody(tenantA, appA1, "expiring-secret", "read")); !a.hasDetail("secret_value", "invalid_client_secret") {
+		t.Errorf("create with the expired secret: %d %s, want invalid_client_secret", a.status, a.raw)
+	}
+}
+
+// TestDirectory_synchronizeReasons: a run fails with the reason of what no longer works at
+// its end, with a message that names it, and succeeds otherwise or without a directory.
+func TestDirectory_synchronizeReasons(t *testing.T) {
+	d := expiringDirectory()
+	d.Tenants[0].Applications = append(d.Tenants[0].Applications, DirectoryApplication{ApplicationID: appA2,
+		Secrets: []DirectorySecret{{Value: "late", ValidAfterSeconds: 60}}, GraphPermissions: []string{"Directory.Read.All"},
+		AzureRoles: []string{"Reader"}})
+	idx := func(i int) *int { return &i }
+	cases := []struct {
+		name, app    string
+		secret       *int
+		mode         string
+		elapsed      time.Duration
+		reason, text string
+	}{
+		{"valid", appA1, idx(0), "read", 29 * time.Minute, "", ""},
+		{"expired", appA1, idx(0), "read", 30 * time.Minute, "invalid_credentials", "has expired"},
+		{"the other secret", appA1, idx(1), "read", 30 * time.Minute, "", ""},
+		{"a secret gone from the directory", appA1, idx(2), "read", 0, "invalid_credentials", "no longer valid"},
+		{"an application gone", appA3, idx(0), "read", 0, "invalid_credentials", "was not found"},
+		{"a secret not yet valid", appA2, idx(0), "read", 0, "invalid_credentials", "no longer valid"},
+		{"consent missing", appA1, idx(1), "read_write", 0, "missing_permissions", "RoleManagement.ReadWrite.Directory"},
+		{"consent and a role missing", appA2, idx(0), "read", time.Hour, "missing_permissions", "Role Based Access Control Administrator"},
+		{"no recorded secret", appA1, nil, "read", time.Hour, "", ""},
+	}
+	for _, tc := range cases {
+		reason, msg := d.synchronize(tenantA, tc.app, tc.secret, tc.mode, tc.elapsed)
+		if reason != tc.reason || !strings.Contains(msg, tc.text) || (tc.reason == "") != (msg == "") {
+			t.Errorf("%s: %q %q, want %q with a message containing %q", tc.name, reason, msg, tc.reason, tc.text)
+		}
+	}
+	d.Tenants[0].Applications[1].GraphPermissions = d.Tenants[0].Applications[0].GraphPermissions // consent given
+	if reason, msg := d.synchronize(tenantA, appA2, idx(0), "read", time.Hour); reason != "missing_role" || !strings.Contains(msg, "Role Based Access Control Administrator") {
+		t.Errorf("a role missing: %q %q, want missing_role naming it", reason, msg)
+	}
+	if reason, msg := (*Directory)(nil).synchronize(tenantA, appA1, nil, "read", 0); reason != "" || msg != "" {
+		t.Errorf("demo mode: %q %q, want success", reason, msg)
 	}
 }
 

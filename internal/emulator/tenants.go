@@ -38,16 +38,18 @@ type tenantRecord struct {
 	UpdatedAt       time.Time `json:"updated_at"`
 	// SecretHash is the argon2id hash of the secret, with the server's salt.
 	SecretHash []byte `json:"secret_hash"`
-	// SyncStartedAt is when the current synchronization began; FrozenSync is the state kept
-	// while the connection is inactive.
+	// DirectorySecret is the index, among its application's secrets in the directory
+	// fixture, of the secret this connection holds, found when the secret was verified:
+	// synchronizations check that secret at their end, since the emulator keeps no secret to
+	// sign in with again. Nil in demo mode.
+	DirectorySecret *int `json:"directory_secret,omitempty"`
+	// SyncStartedAt is when synchronization last (re)started: its runs follow from then on
+	// (see syncOf). LastRun is the last run finished before that restart, shown as
+	// last_run_at until a new run ends; FrozenSync is the synchronization kept while the
+	// connection is inactive.
 	SyncStartedAt time.Time  `json:"sync_started_at"`
+	LastRun       *syncState `json:"last_run,omitempty"`
 	FrozenSync    *syncState `json:"frozen_sync,omitempty"`
-}
-
-type syncState struct {
-	State     string     `json:"state"`
-	LastRunAt *time.Time `json:"last_run_at,omitempty"`
-	Message   string     `json:"message"`
 }
 
 // tenantView is the object of the contract.
@@ -80,28 +82,16 @@ func (t *tenantRecord) secretIs(hash []byte) bool {
 	return subtle.ConstantTimeCompare(t.SecretHash, hash) == 1
 }
 
-func (s *Server) syncOf(t *tenantRecord, now time.Time) syncState {
-	if t.FrozenSync != nil {
-		return *t.FrozenSync
-	}
-	elapsed := now.Sub(t.SyncStartedAt)
-	d := s.opts.SyncDuration
-	switch {
-	case elapsed < d/3:
-		return syncState{State: "pending"}
-	case elapsed < d:
-		return syncState{State: "running"}
-	}
-	done := t.SyncStartedAt.Add(d).Truncate(time.Second)
-	return syncState{State: "succeeded", LastRunAt: &done}
-}
+// view is the contract's object of t now.
+func (s *Server) view(t *tenantRecord) tenantView { return s.viewAt(t, s.now()) }
 
-func (s *Server) view(t *tenantRecord) tenantView {
+// viewAt is the contract's object of t at now.
+func (s *Server) viewAt(t *tenantRecord, now time.Time) tenantView {
 	return tenantView{
 		TenantID: t.TenantID, Name: t.Name, ApplicationID: t.ApplicationID,
 		IntegrationMode: t.IntegrationMode, Tags: slices.Clone(t.Tags), Status: t.Status,
 		ConnectedAt: t.ConnectedAt.Truncate(time.Second), UpdatedAt: t.UpdatedAt.Truncate(time.Second),
-		Synchronization: s.syncOf(t, s.now()),
+		Synchronization: s.syncOf(t, now),
 	}
 }
 
@@ -275,19 +265,20 @@ func (s *Server) create(w http.ResponseWriter, body []byte) {
 		writeSecretInUse(w)
 		return
 	}
-	if fails := s.opts.Directory.verify(id, appID, *in.SecretValue, *in.IntegrationMode, s.now().Sub(s.started)); len(fails) > 0 {
+	now := s.now()
+	elapsed := now.Sub(s.started)
+	if fails := s.opts.Directory.verify(id, appID, *in.SecretValue, *in.IntegrationMode, elapsed); len(fails) > 0 {
 		writeError(w, http.StatusUnprocessableEntity, codeAzureConnectionFailed,
 			"Azure rejected the connection", fails...)
 		return
 	}
-	now := s.now()
 	t := &tenantRecord{
 		TenantID: id, Name: *in.Name, ApplicationID: appID, IntegrationMode: *in.IntegrationMode,
 		Tags: sortedTags(in.Tags), Status: status, ConnectedAt: now, UpdatedAt: now, SyncStartedAt: now,
-		SecretHash: secretHash,
+		SecretHash: secretHash, DirectorySecret: s.opts.Directory.secretIndex(id, appID, *in.SecretValue, elapsed),
 	}
 	if status == statusInactive {
-		t.FrozenSync = &syncState{State: "pending"}
+		t.FrozenSync = &syncState{State: syncPending}
 	}
 	s.putLocked(id, t)
 	if err := s.saveLocked(); err != nil {
@@ -416,26 +407,18 @@ func (t *tenantRecord) updated(in tenantInput) tenantRecord {
 }
 
 // verifyUpdate checks next's credentials with the directory: with the new secret when one is
-// given, else (only the mode changed) by the application's directory entry, since the
-// emulator does not keep the stored secret.
+// given, and then records which directory secret next holds; else (only the mode changed) by
+// the application's directory entry, since the emulator does not keep the stored secret.
 func (s *Server) verifyUpdate(next *tenantRecord, secret *string) []detail {
 	elapsed := s.now().Sub(s.started)
 	if secret == nil {
 		return s.opts.Directory.verifyStored(next.TenantID, next.ApplicationID, next.IntegrationMode, elapsed)
 	}
-	return s.opts.Directory.verify(next.TenantID, next.ApplicationID, *secret, next.IntegrationMode, elapsed)
-}
-
-// resynchronize sets next's synchronization: deactivation freezes it; new credentials or
-// reactivation start a fresh one, since inactive connections are not synchronized.
-func (s *Server) resynchronize(old, next *tenantRecord, credentialsChange bool, now time.Time) {
-	switch {
-	case next.Status == statusInactive && old.Status == statusActive:
-		frozen := s.syncOf(old, now)
-		next.FrozenSync = &frozen
-	case next.Status == statusActive && (credentialsChange || old.Status == statusInactive):
-		next.SyncStartedAt, next.FrozenSync = now, nil
+	fails := s.opts.Directory.verify(next.TenantID, next.ApplicationID, *secret, next.IntegrationMode, elapsed)
+	if len(fails) == 0 {
+		next.DirectorySecret = s.opts.Directory.secretIndex(next.TenantID, next.ApplicationID, *secret, elapsed)
 	}
+	return fails
 }
 
 func sameRecord(a, b *tenantRecord) bool {
