@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=examples/quickstart/lib.sh
 . "$here/lib.sh"
 # Every step runs: one that this CLI cannot run fails here, before anything starts.
-require_terraform "$TERRAFORM" 1.14 "adoption with terraform query"
+require_terraform "$TERRAFORM" 1.14 "adoption with terraform query and the reprocess action"
 work=$(mktemp -d)
 emulator_pid=""
 
@@ -63,7 +63,7 @@ export SEGURA_URL="$url" SEGURA_CLIENT_ID=demo-client SEGURA_CLIENT_SECRET=demo-
 export AZURE_AUTHORITY_HOST="$entra" SEGURA_AZURE_GRAPH_ENDPOINT="${entra%/}" SSL_CERT_FILE="$work/entra.pem"
 export TF_VAR_secrets='{"production":"demo-production-secret","platform":"demo-platform-secret","imported":"demo-imported-secret"}'
 mkdir -p "$work/quickstart"
-cp "$here/main.tf" "$work/quickstart/"
+cp "$here/main.tf" "$here/reprocess.tf" "$work/quickstart/"
 
 say "terraform apply on examples/quickstart: two tenants, one read and one read_write"
 tf apply -auto-approve -input=false -no-color
@@ -88,6 +88,14 @@ ran "the Azure pre-flight"
 say "A second plan: it must say No changes"
 expect_no_changes
 ran "a plan with No changes"
+
+say "Reprocess the production tenant now with a Terraform action, and follow its synchronization"
+tf apply -auto-approve -input=false -no-color -invoke=action.segura_azure_tenant_reprocess.production | tee "$work/reprocess.txt"
+if [[ $(<"$work/reprocess.txt") != *"synchronization succeeded"* ]]; then
+  echo "demo: the reprocess action did not report a synchronization that succeeded"
+  exit 1
+fi
+ran "the reprocess action"
 
 say "Connecting a third tenant by hand, straight through the API (as the Segura UI would)"
 token=$(curl -sf -d grant_type=client_credentials -d client_id=demo-client -d client_secret=demo-secret \

@@ -17,7 +17,7 @@ var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 var (
 	integrationModes = []string{"read", "read_write"}
 	statuses         = []string{StatusActive, StatusInactive}
-	syncStates       = []string{"pending", "running", "succeeded", "failed"}
+	syncStates       = []string{SyncPending, SyncRunning, SyncSucceeded, SyncFailed}
 )
 
 // problem says what breaks the contract in t, or "". wantTenantID, when not empty, is the

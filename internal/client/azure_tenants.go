@@ -126,6 +126,12 @@ func (c *Client) tenantCall(ctx context.Context, tenantID string, cl call) (*Azu
 	return &out, nil
 }
 
+// ReprocessAzureTenant asks Segura to synchronize the connection now; the answer has the run
+// that is pending or running. IsConflict(err, CodeConnectionInactive) for an inactive one.
+func (c *Client) ReprocessAzureTenant(ctx context.Context, tenantID string) (*AzureTenant, error) {
+	return c.tenantCall(ctx, tenantID, call{method: http.MethodPost, path: tenantPath(tenantID) + pathReprocess})
+}
+
 // DeleteAzureTenant disconnects a tenant; IsNotFound(err) when there is none.
 func (c *Client) DeleteAzureTenant(ctx context.Context, tenantID string) error {
 	_, err := c.do(ctx, call{method: http.MethodDelete, path: tenantPath(tenantID)})

@@ -15,6 +15,8 @@ const (
 	pathToken        = "/oauth2/token"
 	pathAPIBase      = "/api/cloud-entitlements/v1"
 	pathAzureTenants = pathAPIBase + "/azure/tenants"
+	// pathReprocess follows a connection's path.
+	pathReprocess = "/reprocess"
 )
 
 // Headers.
@@ -53,6 +55,7 @@ const (
 	CodeIdempotencyKeyReused   = "idempotency_key_reused"
 	CodeRateLimited            = "rate_limited"
 	CodeInternal               = "internal"
+	CodeConnectionInactive     = "connection_inactive"
 	CodeUnavailable            = "unavailable"
 	// CodeInvalidClient is the OAuth 2.0 error of the token endpoint (RFC 6749 section 5.2).
 	CodeInvalidClient = "invalid_client"
@@ -108,8 +111,28 @@ type AzureTenant struct {
 type Synchronization struct {
 	State     string     `json:"state"`
 	LastRunAt *time.Time `json:"last_run_at,omitempty"`
-	Message   string     `json:"message"`
+	// NextRunAt is when the next run starts; nil while inactive.
+	NextRunAt *time.Time `json:"next_run_at,omitempty"`
+	// Reason is why a failed run failed (SyncReason...), "" otherwise.
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message"`
 }
+
+// States of a synchronization.
+const (
+	SyncPending   = "pending"
+	SyncRunning   = "running"
+	SyncSucceeded = "succeeded"
+	SyncFailed    = "failed"
+)
+
+// Reasons of a failed synchronization.
+const (
+	SyncReasonInvalidCredentials = "invalid_credentials"
+	SyncReasonMissingPermissions = "missing_permissions"
+	SyncReasonMissingRole        = "missing_role"
+	SyncReasonInternal           = "internal"
+)
 
 // CreateAzureTenantInput is the body of a create. Status is optional (default active).
 type CreateAzureTenantInput struct {

@@ -138,7 +138,7 @@ func TestDemo_failsBeforeStartingWhenAStepCannotRun(t *testing.T) {
 	if !errors.As(err, &exit) {
 		t.Fatalf("demo.sh with Terraform 1.13.5 did not fail (%v):\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "adoption with terraform query needs Terraform 1.14 or later") {
+	if !strings.Contains(string(out), "adoption with terraform query and the reprocess action needs Terraform 1.14 or later") {
 		t.Errorf("demo.sh did not say which step cannot run:\n%s", out)
 	}
 	if strings.Contains(string(out), "Starting the Cloud Entitlements emulator") {

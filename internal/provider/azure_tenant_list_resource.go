@@ -38,18 +38,25 @@ type azureTenantFilter struct {
 	Tags            []string     `tfsdk:"tags"` // a set in the data source, a list in the list resource
 	// ExcludeTenantIDs are left out, compared without regard to letter case.
 	ExcludeTenantIDs []string `tfsdk:"exclude_tenant_ids"`
+	// SynchronizationState keeps the connections whose synchronization is in that state.
+	SynchronizationState types.String `tfsdk:"synchronization_state"`
 }
 
-// excludes reports whether f leaves out the connection of tenantID.
-func (f azureTenantFilter) excludes(tenantID string) bool {
-	return slices.ContainsFunc(f.ExcludeTenantIDs, func(id string) bool { return strings.EqualFold(id, tenantID) })
+// excludes reports whether f leaves out t, for what the API's list cannot filter.
+func (f azureTenantFilter) excludes(t client.AzureTenant) bool {
+	if !f.SynchronizationState.IsNull() && t.Synchronization.State != f.SynchronizationState.ValueString() {
+		return true
+	}
+	return slices.ContainsFunc(f.ExcludeTenantIDs, func(id string) bool { return strings.EqualFold(id, t.TenantID) })
 }
 
 // Descriptions of the filters, shared by the list resource and the data source.
 const (
-	descFilterStatus  = "Only connections with this status: `active` or `inactive`."
-	descFilterMode    = "Only connections in this mode: `read` or `read_write`."
-	descFilterTags    = "Only connections that have every one of these tags."
+	descFilterStatus = "Only connections with this status: `active` or `inactive`."
+	descFilterMode   = "Only connections in this mode: `read` or `read_write`."
+	descFilterTags   = "Only connections that have every one of these tags."
+	descFilterSync   = "Only connections whose last synchronization is in this state: `pending`, `running`, " +
+		"`succeeded` or `failed` (for instance, to report the connections whose credentials stopped working)."
 	descFilterExclude = "Leaves out the connections of these Azure tenant IDs, in any letter case. Give it the " +
 		"tenant IDs that Terraform already manages (for instance an output of the configuration), so that a query " +
 		"finds only the connections made elsewhere and never writes a second resource block for a managed one."
@@ -58,6 +65,7 @@ const (
 var (
 	statusValidators = []validator.String{validators.OneOf(client.StatusActive, client.StatusInactive)}
 	modeValidators   = []validator.String{validators.OneOf(azure.Modes...)}
+	syncValidators   = []validator.String{validators.OneOf(client.SyncPending, client.SyncRunning, client.SyncSucceeded, client.SyncFailed)}
 )
 
 // input is the API's list request for the filter.
@@ -85,6 +93,8 @@ func (l *azureTenantListResource) ListResourceConfigSchema(_ context.Context, _ 
 			"tags":             schema.ListAttribute{MarkdownDescription: descFilterTags, ElementType: types.StringType, Optional: true},
 			"exclude_tenant_ids": schema.ListAttribute{MarkdownDescription: descFilterExclude, ElementType: types.StringType,
 				Optional: true},
+			"synchronization_state": schema.StringAttribute{MarkdownDescription: descFilterSync, Optional: true,
+				Validators: syncValidators},
 		},
 	}
 }
@@ -114,7 +124,7 @@ func (l *azureTenantListResource) List(ctx context.Context, req list.ListRequest
 		defer cancel()
 		var n int64
 		for t, err := range c.AllAzureTenants(ctx, filter) {
-			if err == nil && f.excludes(t.TenantID) {
+			if err == nil && f.excludes(t) {
 				continue
 			}
 			result := req.NewListResult(ctx)

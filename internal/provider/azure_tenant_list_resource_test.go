@@ -44,6 +44,7 @@ func TestAccAzureTenantListResource_query(t *testing.T) {
 					list("inactive", "    status = \"inactive\"\n") +
 					list("read_write", "    integration_mode = \"read_write\"\n") +
 					list("n0", "    tags = [\""+run+"\", \"n0\"]\n") +
+					list("failed", "    synchronization_state = \"failed\"\n") +
 					list("unmanaged", fmt.Sprintf("    exclude_tenant_ids = [%q, %q]\n", strings.ToUpper(tenants[0].TenantID), tenants[3].TenantID)) +
 					"list \"segura_azure_tenant\" \"full\" {\n  provider = segura\n  include_resource = true\n  config {\n    tags = [\"" + run + "\"]\n  }\n}\n",
 				QueryResultChecks: []querycheck.QueryResultCheck{
@@ -52,6 +53,7 @@ func TestAccAzureTenantListResource_query(t *testing.T) {
 					querycheck.ExpectLength("segura_azure_tenant.read_write", 2),
 					querycheck.ExpectLength("segura_azure_tenant.n0", 2),
 					querycheck.ExpectLength("segura_azure_tenant.unmanaged", 3),
+					querycheck.ExpectLength("segura_azure_tenant.failed", 0),
 					querycheck.ExpectIdentity("segura_azure_tenant.inactive", map[string]knownvalue.Check{
 						"tenant_id": knownvalue.StringExact(tenants[4].TenantID),
 					}),

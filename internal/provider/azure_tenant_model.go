@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -30,6 +31,8 @@ type azureTenantModel struct {
 var synchronizationAttrTypes = map[string]attr.Type{
 	"state":       types.StringType,
 	"last_run_at": timetypes.RFC3339Type{},
+	"next_run_at": timetypes.RFC3339Type{},
+	"reason":      types.StringType,
 	"message":     types.StringType,
 }
 
@@ -52,17 +55,26 @@ func (m *azureTenantModel) fromAPI(ctx context.Context, t *client.AzureTenant) d
 	m.Tags, d = types.SetValueFrom(ctx, types.StringType, tags)
 	diags.Append(d...)
 
-	lastRun := timetypes.NewRFC3339Null()
-	if t.Synchronization.LastRunAt != nil {
-		lastRun = timetypes.NewRFC3339TimeValue(t.Synchronization.LastRunAt.UTC())
+	reason := types.StringNull()
+	if t.Synchronization.Reason != "" {
+		reason = types.StringValue(t.Synchronization.Reason)
 	}
 	m.Synchronization, d = types.ObjectValue(synchronizationAttrTypes, map[string]attr.Value{
 		"state":       types.StringValue(t.Synchronization.State),
-		"last_run_at": lastRun,
+		"last_run_at": timeOrNull(t.Synchronization.LastRunAt),
+		"next_run_at": timeOrNull(t.Synchronization.NextRunAt),
+		"reason":      reason,
 		"message":     types.StringValue(t.Synchronization.Message),
 	})
 	diags.Append(d...)
 	return diags
+}
+
+func timeOrNull(t *time.Time) timetypes.RFC3339 {
+	if t == nil {
+		return timetypes.NewRFC3339Null()
+	}
+	return timetypes.NewRFC3339TimeValue(t.UTC())
 }
 
 // tagList returns the configured tags, sorted as the API keeps them.
@@ -87,7 +99,9 @@ const (
 	descTags        = "Tags: distinct strings of 1 to 64 characters, no leading or trailing space; at most 50."
 	descStatus      = "`active` or `inactive` (the Status switch). Inactive connections are kept but not synchronized."
 	descConnectedAt = "When the tenant was connected (RFC 3339)."
-	descSync        = "The analysis of the tenant by Cloud Entitlements, read-only, an object of three strings: " +
-		"`state` is `pending`, `running`, `succeeded` or `failed`; `last_run_at` is the end of the last run " +
-		"(RFC 3339, null before the first one); `message` is what the last run reported."
+	descSync        = "The analysis of the tenant by Cloud Entitlements, read-only: `state` is `pending`, `running`, " +
+		"`succeeded` or `failed`; `last_run_at` is the end of the last run (RFC 3339, null before the first one); " +
+		"`next_run_at` is when the next one starts (every 15 minutes; null while inactive); `reason`, when the last " +
+		"run failed, is `invalid_credentials` (the secret no longer works: rotate it), `missing_permissions`, " +
+		"`missing_role` or `internal`, and null otherwise; `message` is what the last run reported."
 )

@@ -345,6 +345,10 @@ func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest
 		addAPIError(&resp.Diagnostics, action{"read", state.TenantID.ValueString()}, err)
 		return
 	}
+	if got.Synchronization.State == client.SyncFailed {
+		summary, detail := syncFailure("Azure tenant", got.TenantID, got.Synchronization)
+		resp.Diagnostics.AddWarning(summary, detail)
+	}
 	resp.Diagnostics.Append(state.fromAPI(ctx, got)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, got.TenantID)...)
@@ -511,6 +515,11 @@ func (r *azureTenantResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if plan.Status.ValueString() == client.StatusInactive && state.Status.ValueString() != client.StatusInactive {
+		resp.Diagnostics.AddAttributeWarning(path.Root("status"), "An inactive connection leaves the report",
+			fmt.Sprintf("Azure tenant %s will be inactive: Segura stops synchronizing it, and its identities and "+
+				"recommendations leave Cloud Entitlements' report until it is active again.", plan.TenantID.ValueString()))
 	}
 	if req.State.Raw.IsNull() || !plan.TenantID.EqualFold(state.TenantID) {
 		r.checkNotConnected(ctx, plan, &resp.Diagnostics) // a create, or the create of a replacement

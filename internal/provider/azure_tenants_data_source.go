@@ -36,6 +36,8 @@ func (d *azureTenantsDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"tags":             schema.SetAttribute{MarkdownDescription: descFilterTags, ElementType: types.StringType, Optional: true},
 			"exclude_tenant_ids": schema.SetAttribute{MarkdownDescription: descFilterExclude, ElementType: types.StringType,
 				Optional: true},
+			"synchronization_state": schema.StringAttribute{MarkdownDescription: descFilterSync, Optional: true,
+				Validators: syncValidators},
 			"tenants": schema.ListNestedAttribute{
 				MarkdownDescription: "The connections, sorted by tenant ID, with the attributes of `segura_azure_tenant` " +
 					"(never the secret).",
@@ -67,7 +69,7 @@ func (d *azureTenantsDataSource) Read(ctx context.Context, req datasource.ReadRe
 			addAPIError(&resp.Diagnostics, action{verb: "list Azure tenants"}, err)
 			return
 		}
-		if m.excludes(t.TenantID) {
+		if m.excludes(t) {
 			continue
 		}
 		var tm azureTenantModel

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	fwaction "github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -73,6 +74,14 @@ func seguraSchemas(t *testing.T) map[string]schemaArgs {
 		l.ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &s)
 		out["list."+meta.TypeName] = argsOf(s.Schema.Attributes)
 	}
+	for _, f := range p.(provider.ProviderWithActions).Actions(ctx) {
+		a := f()
+		var meta fwaction.MetadataResponse
+		a.Metadata(ctx, fwaction.MetadataRequest{ProviderTypeName: "segura"}, &meta)
+		var s fwaction.SchemaResponse
+		a.Schema(ctx, fwaction.SchemaRequest{}, &s)
+		out["action."+meta.TypeName] = argsOf(s.Schema.Attributes)
+	}
 	return out
 }
 
@@ -104,10 +113,10 @@ func TestExamples_seguraBlocksMatchTheSchema(t *testing.T) {
 			continue
 		}
 		body := parsed.Body.(*hclsyntax.Body)
-		for _, block := range body.Blocks {
-			if block.Type == "list" && strings.HasPrefix(block.Labels[0], "segura_") {
+		for _, block := range withNested(body.Blocks) {
+			if (block.Type == "list" || block.Type == "action") && strings.HasPrefix(block.Labels[0], "segura_") {
 				checked++
-				checkListBlock(t, file, block, schemas)
+				checkConfigBlock(t, file, block, schemas)
 				continue
 			}
 			if (block.Type != "resource" && block.Type != "data") || !strings.HasPrefix(block.Labels[0], "segura_") {
@@ -148,30 +157,50 @@ func TestExamples_seguraBlocksMatchTheSchema(t *testing.T) {
 	}
 }
 
-// checkListBlock checks a list block of a .tfquery.hcl example: its type is a list resource
-// of the provider, and its config block sets only the list resource's arguments.
-func checkListBlock(t *testing.T, file string, block *hclsyntax.Block, schemas map[string]schemaArgs) {
+// withNested is blocks with the data blocks nested in check blocks.
+func withNested(blocks hclsyntax.Blocks) hclsyntax.Blocks {
+	out := slices.Clone(blocks)
+	for _, b := range blocks {
+		if b.Type == "check" {
+			out = append(out, b.Body.Blocks...)
+		}
+	}
+	return out
+}
+
+// checkConfigBlock checks a list block of a .tfquery.hcl example or an action block: its type
+// is a list resource or an action of the provider, and its config block sets only that
+// type's arguments.
+func checkConfigBlock(t *testing.T, file string, block *hclsyntax.Block, schemas map[string]schemaArgs) {
 	t.Helper()
-	key := "list." + block.Labels[0]
+	key := block.Type + "." + block.Labels[0]
 	s, ok := schemas[key]
 	if !ok {
-		t.Errorf("%s: %s is not a list resource of the provider", file, key)
+		t.Errorf("%s: %s is not a %s of the provider", file, key, block.Type)
 		return
 	}
-	listArgs := []string{"provider", "include_resource", "limit", "count", "for_each"}
+	blockArgs := []string{"provider", "count", "for_each"}
+	if block.Type == "list" {
+		blockArgs = append(blockArgs, "include_resource", "limit")
+	}
 	for name := range block.Body.Attributes {
-		if !slices.Contains(listArgs, name) {
-			t.Errorf("%s: list block %s sets %q, which is not an argument of list blocks", file, block.Labels[1], name)
+		if !slices.Contains(blockArgs, name) {
+			t.Errorf("%s: %s block %s sets %q, which is not an argument of %s blocks", file, block.Type, block.Labels[1], name, block.Type)
 		}
 	}
 	for _, b := range block.Body.Blocks {
 		if b.Type != "config" {
-			t.Errorf("%s: list block %s has a %q block; only config is allowed", file, block.Labels[1], b.Type)
+			t.Errorf("%s: %s block %s has a %q block; only config is allowed", file, block.Type, block.Labels[1], b.Type)
 			continue
 		}
 		for name := range b.Body.Attributes {
 			if !slices.Contains(s.allowed, name) {
-				t.Errorf("%s: list block %s filters by %q, which %s lacks", file, block.Labels[1], name, key)
+				t.Errorf("%s: %s block %s sets %q, which %s lacks", file, block.Type, block.Labels[1], name, key)
+			}
+		}
+		for _, name := range s.required {
+			if _, ok := b.Body.Attributes[name]; !ok {
+				t.Errorf("%s: %s block %s lacks the required %q", file, block.Type, block.Labels[1], name)
 			}
 		}
 	}

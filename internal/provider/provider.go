@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	fwaction "github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -29,7 +30,10 @@ import (
 	"github.com/segura/terraform-provider-segura/internal/validators"
 )
 
-var _ provider.ProviderWithListResources = &seguraProvider{}
+var (
+	_ provider.ProviderWithListResources = &seguraProvider{}
+	_ provider.ProviderWithActions       = &seguraProvider{}
+)
 
 // New returns the provider factory for providerserver.Serve.
 func New(version string) func() provider.Provider {
@@ -276,6 +280,7 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 // newTenantResource makes segura_azure_tenant; the benchmark's no-I/O build replaces it.
@@ -287,6 +292,10 @@ func (p *seguraProvider) Resources(_ context.Context) []func() resource.Resource
 
 func (p *seguraProvider) ListResources(_ context.Context) []func() list.ListResource {
 	return []func() list.ListResource{NewAzureTenantListResource}
+}
+
+func (p *seguraProvider) Actions(_ context.Context) []func() fwaction.Action {
+	return []func() fwaction.Action{NewAzureTenantReprocessAction}
 }
 
 func (p *seguraProvider) DataSources(_ context.Context) []func() datasource.DataSource {

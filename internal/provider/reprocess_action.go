@@ -1,0 +1,171 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	fwaction "github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/validators"
+)
+
+var _ fwaction.ActionWithConfigure = &reprocessAction{}
+
+// reprocessKind is what the reprocess action needs of a kind of connection: its names and
+// its two calls. Setup has Reprocess for every cloud, so a new kind is one more value.
+type reprocessKind struct {
+	// typeName follows the provider's name: azure_tenant_reprocess.
+	typeName string
+	// what names the kind in messages; key is the attribute that names the connection.
+	what, key, keyDescription string
+	keyValidators             []validator.String
+	get, reprocess            func(*client.Client, context.Context, string) (*client.AzureTenant, error)
+}
+
+var azureTenantReprocess = reprocessKind{
+	typeName: "azure_tenant_reprocess", what: "Azure tenant", key: "tenant_id",
+	keyDescription: "Directory (tenant) ID of the connected Azure tenant, a UUID in any letter case.",
+	keyValidators:  []validator.String{validators.UUID()},
+	get:            (*client.Client).GetAzureTenant,
+	reprocess:      (*client.Client).ReprocessAzureTenant,
+}
+
+// NewAzureTenantReprocessAction is the segura_azure_tenant_reprocess action.
+func NewAzureTenantReprocessAction() fwaction.Action {
+	return &reprocessAction{kind: azureTenantReprocess}
+}
+
+// Default and bounds of the wait for a synchronization.
+const (
+	defaultReprocessTimeout = 15 * time.Minute
+	reprocessFirstPoll      = time.Second
+	reprocessMaxPoll        = 15 * time.Second
+)
+
+type reprocessAction struct {
+	kind reprocessKind
+	data *providerData
+}
+
+func (a *reprocessAction) Metadata(_ context.Context, req fwaction.MetadataRequest, resp *fwaction.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + a.kind.typeName
+}
+
+func (a *reprocessAction) Schema(_ context.Context, _ fwaction.SchemaRequest, resp *fwaction.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: fmt.Sprintf("Synchronizes a connected %s with Cloud Entitlements now, as Setup's *Reprocess* "+
+			"does, instead of at the next 15-minute run, and by default waits for that synchronization to finish. "+
+			"Invoke it with `terraform apply -invoke=action.segura_%s.<name>`, or from a resource's "+
+			"`lifecycle { action_trigger { ... } }`. Actions need Terraform 1.14 or later.", a.kind.what, a.kind.typeName),
+		Attributes: map[string]schema.Attribute{
+			a.kind.key: schema.StringAttribute{MarkdownDescription: a.kind.keyDescription, Required: true,
+				Validators: a.kind.keyValidators},
+			"wait": schema.BoolAttribute{Optional: true, MarkdownDescription: "Wait until the synchronization has " +
+				"finished, reporting its progress, and fail when it fails. Defaults to `true`; `false` only starts it."},
+			"timeout": schema.StringAttribute{Optional: true, Validators: []validator.String{validators.Duration(false)},
+				MarkdownDescription: fmt.Sprintf("How long to wait for the synchronization, as a duration such as `20m`. "+
+					"Defaults to `%s`. When it ends first, the synchronization goes on in Segura.", durationText(defaultReprocessTimeout))},
+		},
+	}
+}
+
+func (a *reprocessAction) Configure(_ context.Context, req fwaction.ConfigureRequest, resp *fwaction.ConfigureResponse) {
+	a.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
+}
+
+func (a *reprocessAction) Invoke(ctx context.Context, req fwaction.InvokeRequest, resp *fwaction.InvokeResponse) {
+	var id, timeoutText types.String
+	var wait types.Bool
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(a.kind.key), &id)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait"), &wait)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("timeout"), &timeoutText)...)
+	defer maskDiagnostics(&resp.Diagnostics, a.data.secrets()...)
+	c := a.data.apiClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout := defaultReprocessTimeout
+	if !timeoutText.IsNull() {
+		timeout, _ = validators.ParseDuration(timeoutText.ValueString(), false) // the schema validated it
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	what := action{"reprocess", id.ValueString()}
+
+	got, err := a.kind.get(c, ctx, id.ValueString())
+	if err == nil && got.Status == client.StatusInactive {
+		err = &client.APIError{StatusCode: 409, Code: client.CodeConnectionInactive}
+	}
+	if err == nil {
+		got, err = a.kind.reprocess(c, ctx, id.ValueString())
+	}
+	if err != nil {
+		a.addError(&resp.Diagnostics, what, id.ValueString(), err)
+		return
+	}
+	a.progress(resp, id.ValueString(), got.Synchronization)
+	if wait.IsNull() || wait.ValueBool() {
+		a.wait(ctx, c, id.ValueString(), got.Synchronization, timeout, resp)
+	}
+}
+
+// wait polls the connection, with backoff on the provider's clock, until its synchronization
+// has finished, reporting each change of state.
+func (a *reprocessAction) wait(ctx context.Context, c *client.Client, id string, last client.Synchronization,
+	timeout time.Duration, resp *fwaction.InvokeResponse) {
+	for poll := reprocessFirstPoll; last.State == client.SyncPending || last.State == client.SyncRunning; poll = min(2*poll, reprocessMaxPoll) {
+		select {
+		case <-ctx.Done():
+			resp.Diagnostics.AddError("Synchronization not finished in time",
+				fmt.Sprintf("The synchronization of %s %s was still %s after %s. It goes on in Segura: raise the action's "+
+					"timeout to wait longer, or set wait = false to only start it.", a.kind.what, id, last.State, durationText(timeout)))
+			return
+		case <-a.data.clock.After(poll):
+		}
+		got, err := a.kind.get(c, ctx, id)
+		if err != nil {
+			a.addError(&resp.Diagnostics, action{"follow the synchronization of " + a.kind.what, id}, id, err)
+			return
+		}
+		if got.Synchronization.State != last.State {
+			a.progress(resp, id, got.Synchronization)
+		}
+		last = got.Synchronization
+	}
+	if last.State == client.SyncFailed {
+		summary, detail := syncFailure(a.kind.what, id, last)
+		resp.Diagnostics.AddError(summary, detail)
+	}
+}
+
+func (a *reprocessAction) progress(resp *fwaction.InvokeResponse, id string, s client.Synchronization) {
+	msg := fmt.Sprintf("%s %s: synchronization %s", a.kind.what, id, s.State)
+	if s.State == client.SyncFailed && s.Reason != "" {
+		msg += " (" + s.Reason + ")"
+	}
+	resp.SendProgress(fwaction.InvokeProgressEvent{Message: msg})
+}
+
+// addError explains a refused reprocess: an inactive connection, which Segura does not
+// synchronize, in words of its own; anything else as every API error.
+func (a *reprocessAction) addError(diags *diag.Diagnostics, what action, id string, err error) {
+	if client.IsNotFound(err) || !isInactive(err) {
+		addAPIError(diags, what, err)
+		return
+	}
+	diags.AddError("Connection inactive",
+		fmt.Sprintf("%s %s is inactive, and Segura synchronizes only active connections: nothing was reprocessed. "+
+			"Set status = \"active\" on its resource (or switch Status on in Setup) first.", a.kind.what, id))
+}
+
+func isInactive(err error) bool {
+	apiErr, ok := client.AsAPIError(err)
+	return ok && apiErr.Code == client.CodeConnectionInactive
+}
