@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/emulator"
+	"github.com/segura/terraform-provider-segura/internal/testutil"
 )
 
 const (
@@ -240,4 +244,23 @@ func TestAccAzureTenant_refreshFromPages(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestTenantReads_noGoroutineOutlivesARead: the listing is read by the reads themselves, so
+// that a read whose context ends while a page is slow to come leaves nothing behind.
+func TestTenantReads_noGoroutineOutlivesARead(t *testing.T) {
+	emu, c, ids := readsEnv(t, directReads+1, 0)
+	var r tenantReads
+	readAll(t, &r, c, ids[:directReads])
+	testutil.Fault(t, emu.AddFault, emulator.Fault{Route: routeListTenants, LatencyMS: 3000, Count: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := r.get(ctx, c, ids[directReads]); err == nil {
+		t.Fatal("a read whose page came after its deadline succeeded")
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	if strings.Contains(stacks, "provider.(*tenantReads)") {
+		t.Errorf("a goroutine of the read goes on after it returned:\n%s", stacks)
+	}
 }
