@@ -93,9 +93,11 @@ func (e *TokenError) Error() string {
 
 func (e *TokenError) Unwrap() error { return e.Err }
 
-// Refused reports whether the token endpoint answered with an OAuth 2.0 refusal (a 4xx),
-// which the credentials or the token URL must mend, not a retry.
-func (e *TokenError) Refused() bool { return e.Err == nil && e.StatusCode >= 400 && e.StatusCode < 500 }
+// Refused reports whether the token endpoint answered with an OAuth 2.0 refusal (a 4xx other
+// than 429), which the credentials or the token URL must mend, not a retry.
+func (e *TokenError) Refused() bool {
+	return e.Err == nil && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusTooManyRequests
+}
 
 // TransportError is a request that got no answer from the server: connection refused, reset,
 // timed out, or a response that could not be read. It is never an APIError.

@@ -1,13 +1,16 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/jonboulle/clockwork"
 
+	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
 )
 
@@ -86,5 +89,36 @@ func TestMessages_sayWhatIsWhose(t *testing.T) {
 	}
 	if got := briefError(errors.New(strings.Repeat("y", 400))); len(got) != 303 {
 		t.Errorf("a long line is not cut: %d characters", len(got))
+	}
+}
+
+// TestTokenThrottling_isNoRefusal: a token endpoint that answers 429 is throttling, not
+// refusing the credentials: the plan's check goes on with a warning, and the error says to try
+// again later.
+func TestTokenThrottling_isNoRefusal(t *testing.T) {
+	throttled := &client.TokenError{URL: "https://segura.test/oauth2/token", StatusCode: 429, Code: "rate_limited", Attempts: 3}
+	if !unreachable(throttled) {
+		t.Error("a throttled token request fails the plan as refused credentials")
+	}
+	var diags diag.Diagnostics
+	addAPIError(&diags, action{"connect", "t"}, throttled)
+	if len(diags) != 1 || diags[0].Summary() != "Segura token endpoint failed" {
+		t.Errorf("got %v", diags)
+	}
+}
+
+// TestVerified_noPreflightWithoutASecret: an update that sends no secret (an imported
+// connection whose mode changes) signs in to nothing, so it warns of no skipped pre-flight;
+// with a secret, an unreachable Entra ID is warned of.
+func TestVerified_noPreflightWithoutASecret(t *testing.T) {
+	r := &azureTenantResource{data: &providerData{clock: clockwork.NewFakeClock(),
+		preflight: &azure.Preflight{AuthorityHost: "https://127.0.0.1:1/", GraphEndpoint: "https://127.0.0.1:1"}}}
+	for secret, warns := range map[string]bool{"": false, "a-secret": true} {
+		var diags diag.Diagnostics
+		err := r.verified(context.Background(), &diags, "11111111-1111-4111-8111-111111111111",
+			"aaaaaaaa-0000-4000-8000-000000000001", secret, "read", func(context.Context) error { return nil })
+		if err != nil || (diags.WarningsCount() == 1) != warns {
+			t.Errorf("secret %q: %v, %v; want a warning: %v", secret, err, diags, warns)
+		}
 	}
 }

@@ -292,7 +292,9 @@ func (r *azureTenantResource) verified(ctx context.Context, diags *diag.Diagnost
 	p := r.data.preflight
 	warned := false
 	return untilPropagated(ctx, r.data.clock, r.data.propagation, func(ctx context.Context) error {
-		if p != nil {
+		// Without a secret in the configuration (an imported connection whose mode changes),
+		// Segura verifies the secret it holds: there is nothing to sign in with here.
+		if p != nil && secret != "" {
 			err := p.Check(ctx, tenantID, appID, secret, mode)
 			var f *azure.Failure
 			switch {

@@ -111,8 +111,8 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Validators: []validator.String{validators.Duration(false)},
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: "At most this many retries of a request after a 429, a 5xx, a lost connection or a " +
-					"timeout, with exponential backoff and `Retry-After` honoured; `0` turns retries off. Unset (the " +
+				MarkdownDescription: "At most this many retries of a request after a 429, 500, 502, 503 or 504, a lost connection " +
+					"or a timeout, with exponential backoff and `Retry-After` honoured on 429 and 503; `0` turns retries off. Unset (the " +
 					"default), requests are retried until the operation's deadline: the resource's `timeouts`, or " +
 					"5 minutes for reads and data sources. Falls back to `SEGURA_MAX_RETRIES`.",
 				Optional:   true,
