@@ -26,15 +26,32 @@ type reprocessKind struct {
 	// what names the kind in messages; key is the attribute that names the connection.
 	what, key, keyDescription string
 	keyValidators             []validator.String
-	get, reprocess            func(*client.Client, context.Context, string) (*client.AzureTenant, error)
+	get, reprocess            func(context.Context, *client.Client, string) (connectionState, error)
+}
+
+// connectionState is what the action reads of a connection of any kind.
+type connectionState struct {
+	status string
+	sync   client.Synchronization
 }
 
 var azureTenantReprocess = reprocessKind{
 	typeName: "azure_tenant_reprocess", what: "Azure tenant", key: "tenant_id",
 	keyDescription: "Directory (tenant) ID of the connected Azure tenant, a UUID in any letter case.",
 	keyValidators:  []validator.String{validators.UUID()},
-	get:            (*client.Client).GetAzureTenant,
-	reprocess:      (*client.Client).ReprocessAzureTenant,
+	get:            azureState((*client.Client).GetAzureTenant),
+	reprocess:      azureState((*client.Client).ReprocessAzureTenant),
+}
+
+// azureState adapts a call of the client that answers an Azure tenant connection.
+func azureState(call func(*client.Client, context.Context, string) (*client.AzureTenant, error)) func(context.Context, *client.Client, string) (connectionState, error) {
+	return func(ctx context.Context, c *client.Client, id string) (connectionState, error) {
+		t, err := call(c, ctx, id)
+		if err != nil {
+			return connectionState{}, err
+		}
+		return connectionState{status: t.Status, sync: t.Synchronization}, nil
+	}
 }
 
 // NewAzureTenantReprocessAction is the segura_azure_tenant_reprocess action.
@@ -99,20 +116,20 @@ func (a *reprocessAction) Invoke(ctx context.Context, req fwaction.InvokeRequest
 	defer cancel()
 	what := action{"reprocess", id.ValueString()}
 
-	got, err := a.kind.get(c, ctx, id.ValueString())
-	if err == nil && got.Status == client.StatusInactive {
+	got, err := a.kind.get(ctx, c, id.ValueString())
+	if err == nil && got.status == client.StatusInactive {
 		err = &client.APIError{StatusCode: 409, Code: client.CodeConnectionInactive}
 	}
 	if err == nil {
-		got, err = a.kind.reprocess(c, ctx, id.ValueString())
+		got, err = a.kind.reprocess(ctx, c, id.ValueString())
 	}
 	if err != nil {
 		a.addError(&resp.Diagnostics, what, id.ValueString(), err)
 		return
 	}
-	a.progress(resp, id.ValueString(), got.Synchronization)
+	a.progress(resp, id.ValueString(), got.sync)
 	if wait.IsNull() || wait.ValueBool() {
-		a.wait(ctx, c, id.ValueString(), got.Synchronization, timeout, resp)
+		a.wait(ctx, c, id.ValueString(), got.sync, timeout, resp)
 	}
 }
 
@@ -129,15 +146,15 @@ func (a *reprocessAction) wait(ctx context.Context, c *client.Client, id string,
 			return
 		case <-a.data.clock.After(poll):
 		}
-		got, err := a.kind.get(c, ctx, id)
+		got, err := a.kind.get(ctx, c, id)
 		if err != nil {
 			a.addError(&resp.Diagnostics, action{"follow the synchronization of " + a.kind.what, id}, id, err)
 			return
 		}
-		if got.Synchronization.State != last.State {
-			a.progress(resp, id, got.Synchronization)
+		if got.sync.State != last.State {
+			a.progress(resp, id, got.sync)
 		}
-		last = got.Synchronization
+		last = got.sync
 	}
 	if last.State == client.SyncFailed {
 		summary, detail := syncFailure(a.kind.what, id, last)
