@@ -162,8 +162,9 @@ func (c *Client) ListAzureTenants(ctx context.Context, in ListAzureTenantsInput)
 	if err != nil {
 		return nil, err
 	}
+	secrets := c.secretsOf(nil)
 	for i := range out.Items {
-		if err := checkTenant(cl, ans, &out.Items[i], "", c.secretsOf(nil)); err != nil {
+		if err := checkTenant(cl, ans, &out.Items[i], "", secrets); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -118,7 +119,7 @@ func (a *reprocessAction) Invoke(ctx context.Context, req fwaction.InvokeRequest
 
 	got, err := a.kind.get(ctx, c, id.ValueString())
 	if err == nil && got.status == client.StatusInactive {
-		err = &client.APIError{StatusCode: 409, Code: client.CodeConnectionInactive}
+		err = errInactive
 	}
 	if err == nil {
 		got, err = a.kind.reprocess(ctx, c, id.ValueString())
@@ -173,7 +174,7 @@ func (a *reprocessAction) progress(resp *fwaction.InvokeResponse, id string, s c
 // addError explains a refused reprocess: an inactive connection, which Segura does not
 // synchronize, in words of its own; anything else as every API error.
 func (a *reprocessAction) addError(diags *diag.Diagnostics, what action, id string, err error) {
-	if client.IsNotFound(err) || !isInactive(err) {
+	if !isInactive(err) {
 		addAPIError(diags, what, err)
 		return
 	}
@@ -182,7 +183,12 @@ func (a *reprocessAction) addError(diags *diag.Diagnostics, what action, id stri
 			"Set status = \"active\" on its resource (or switch Status on in Setup) first.", a.kind.what, id))
 }
 
+// errInactive is a connection that the action found inactive, before asking Segura.
+var errInactive = errors.New("the connection is inactive")
+
+// isInactive reports whether err says that the connection is inactive: found so, or refused
+// by Segura as connection_inactive.
 func isInactive(err error) bool {
 	apiErr, ok := client.AsAPIError(err)
-	return ok && apiErr.Code == client.CodeConnectionInactive
+	return errors.Is(err, errInactive) || (ok && apiErr.Code == client.CodeConnectionInactive)
 }
