@@ -57,13 +57,14 @@ func newTokenCache(c *Client) *tokenCache {
 // get returns the cached token, or waits for a fetch of a new one as long as ctx allows. The
 // fetch does not hold the cache's lock and does not end when one waiting caller gives up.
 func (tc *tokenCache) get(ctx context.Context) (*accessToken, error) {
-	tc.mu.Lock()
-	tok, renewAt := tc.token, tc.renewAt
-	tc.mu.Unlock()
-	if tok != nil && tc.clock.Now().Before(renewAt) {
+	if tok := tc.fresh(); tok != nil {
 		return tok, nil
 	}
 	fetch := tc.fetches.DoChan("", func() (any, error) {
+		// A fetch that ended between this caller's look and its DoChan left a token.
+		if tok := tc.fresh(); tok != nil {
+			return tok, nil
+		}
 		// Shared by every waiting caller: it keeps the first caller's deadline, not its
 		// cancellation.
 		shared := context.WithoutCancel(ctx)
@@ -83,6 +84,16 @@ func (tc *tokenCache) get(ctx context.Context) (*accessToken, error) {
 		}
 		return r.Val.(*accessToken), nil
 	}
+}
+
+// fresh is the cached token if it is not yet due for renewal, or nil.
+func (tc *tokenCache) fresh() *accessToken {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if tc.token != nil && tc.clock.Now().Before(tc.renewAt) {
+		return tc.token
+	}
+	return nil
 }
 
 // fetch asks the token endpoint for a token, through a retrying client of its own call: the
