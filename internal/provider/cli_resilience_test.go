@@ -108,3 +108,28 @@ func TestAccCLI_connectsAfterManyRefusals(t *testing.T) {
 }
 
 func (e *cliEnv) count(route, status string) int { return e.emu.Counts().Total(route, status) }
+
+// TestAccCLI_knownSecretWithoutWait: what the docs give a pipeline whose secrets exist before
+// the run. With SEGURA_AZURE_PROPAGATION_TIMEOUT=0s, a wrong secret is refused by one create,
+// reported by one error, and nothing is saved.
+func TestAccCLI_knownSecretWithoutWait(t *testing.T) {
+	d := newTestDirectory(0)
+	e := newCLIEnvOf(t, emulator.Options{Directory: d.dir}, "its directory refuses the secret", nil)
+	c := d.config(d.goodApp, "read")
+	c.secret = "mistyped-" + c.secret
+	e.writeConfig(e.providerBlock("") + c.hcl())
+	_, wait := e.startWith([]string{"SEGURA_AZURE_PROPAGATION_TIMEOUT=0s"}, "apply", "-auto-approve", "-input=false", "-no-color")
+	out, err := wait()
+	if err == nil || strings.Count(out, "Error: ") != 1 || !strings.Contains(out, "Azure refused the client secret") {
+		t.Errorf("want one error, Azure refused the client secret (%v):\n%s", err, out)
+	}
+	if strings.Contains(out, "waited for Microsoft Entra ID") {
+		t.Errorf("the apply waited for propagation:\n%s", out)
+	}
+	if n := e.count(createRoute, ""); n != 1 {
+		t.Errorf("%d creates sent, want 1", n)
+	}
+	if got := e.stateTenants(); len(got) != 0 {
+		t.Errorf("state holds %v after a refused create", got)
+	}
+}
