@@ -46,7 +46,8 @@ func (p settingProblem) report(diags *diag.Diagnostics) {
 	if p.unknown {
 		diags.AddError("Provider setting "+p.attr+" is not known yet",
 			fmt.Sprintf("The provider setting %q depends on a value that is known only after apply, and this operation "+
-				"needs the API now. Set it to a value known at plan time, or set the %s environment variable.", p.attr, p.env))
+				"needs the API now. Set it to a value known at plan time, or remove it from the provider block and set the %s "+
+				"environment variable, which an unknown value in the block hides.", p.attr, p.env))
 		return
 	}
 	diags.AddError("Provider setting "+p.attr+" is missing",
