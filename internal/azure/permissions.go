@@ -80,7 +80,6 @@ func RequiredRoles(mode string) []Role {
 	return slices.Clone(azureRoles)
 }
 
-// PermissionByName finds a Graph permission of the table by its name.
 // PermissionByID finds a Graph application permission by its app role ID, in any letter case.
 func PermissionByID(id string) (Permission, bool) {
 	i := slices.IndexFunc(graphPermissions, func(p Permission) bool { return strings.EqualFold(p.ID, id) })
@@ -90,6 +89,7 @@ func PermissionByID(id string) (Permission, bool) {
 	return graphPermissions[i], true
 }
 
+// PermissionByName finds a Graph permission of the table by its name.
 func PermissionByName(name string) (Permission, bool) {
 	i := slices.IndexFunc(graphPermissions, func(p Permission) bool { return p.Name == name })
 	if i < 0 {

@@ -235,23 +235,33 @@ func explainAzureFailure(d client.ErrorDetail) (field, summary, detail string) {
 		return client.FieldApplicationID, "Microsoft Graph permissions missing",
 			"The application lacks admin consent for these application permissions of Microsoft Graph (the API " +
 				"whose application ID is " + azure.GraphAppID + ", not your app registration):\n" +
-				bullets(d.Missing, "app role", func(name string) (string, bool) {
-					p, ok := azure.PermissionByName(name)
-					return p.ID, ok
-				}) +
+				permissionBullets(d.Missing) +
 				"\n\nAdd them under API permissions of the app registration and grant admin consent " +
 				"(with azuread: required_resource_access and azuread_app_role_assignment)."
 	case client.ReasonMissingRole:
 		return client.FieldApplicationID, "Azure roles missing",
 			"The application's service principal lacks these Azure roles:\n" +
-				bullets(d.Missing, "role definition", func(name string) (string, bool) {
-					r, ok := azure.RoleByName(name)
-					return r.ID, ok
-				}) +
+				roleBullets(d.Missing) +
 				"\n\nAssign them on the subscriptions or management groups to analyse " +
 				"(with azurerm: azurerm_role_assignment)."
 	}
 	return d.Field, "Azure rejected the connection", d.String()
+}
+
+// permissionBullets lists Microsoft Graph permissions by name, each with its app role ID.
+func permissionBullets(names []string) string {
+	return bullets(names, "app role", func(name string) (string, bool) {
+		p, ok := azure.PermissionByName(name)
+		return p.ID, ok
+	})
+}
+
+// roleBullets lists Azure roles by name, each with its role definition ID.
+func roleBullets(names []string) string {
+	return bullets(names, "role definition", func(name string) (string, bool) {
+		r, ok := azure.RoleByName(name)
+		return r.ID, ok
+	})
 }
 
 // bullets lists names one a line, each with its GUID when idOf knows it.

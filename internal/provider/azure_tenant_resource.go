@@ -348,7 +348,7 @@ func (r *azureTenantResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	if got.Synchronization.State == client.SyncFailed {
-		summary, detail := syncFailure("Azure tenant", got.TenantID, got.Synchronization)
+		summary, detail := syncFailure("Azure tenant", got.TenantID, got.Synchronization, azureSyncFixes(got.IntegrationMode))
 		resp.Diagnostics.AddWarning(summary, detail)
 	}
 	resp.Diagnostics.Append(state.fromAPI(ctx, got)...)

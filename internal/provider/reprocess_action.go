@@ -34,6 +34,8 @@ type reprocessKind struct {
 type connectionState struct {
 	status string
 	sync   client.Synchronization
+	// fixes is the kind's advice for a failed synchronization of this connection.
+	fixes syncFixes
 }
 
 var azureTenantReprocess = reprocessKind{
@@ -51,7 +53,7 @@ func azureState(call func(*client.Client, context.Context, string) (*client.Azur
 		if err != nil {
 			return connectionState{}, err
 		}
-		return connectionState{status: t.Status, sync: t.Synchronization}, nil
+		return connectionState{status: t.Status, sync: t.Synchronization, fixes: azureSyncFixes(t.IntegrationMode)}, nil
 	}
 }
 
@@ -130,20 +132,20 @@ func (a *reprocessAction) Invoke(ctx context.Context, req fwaction.InvokeRequest
 	}
 	a.progress(resp, id.ValueString(), got.sync)
 	if wait.IsNull() || wait.ValueBool() {
-		a.wait(ctx, c, id.ValueString(), got.sync, timeout, resp)
+		a.wait(ctx, c, id.ValueString(), got, timeout, resp)
 	}
 }
 
 // wait polls the connection, with backoff on the provider's clock, until its synchronization
 // has finished, reporting each change of state.
-func (a *reprocessAction) wait(ctx context.Context, c *client.Client, id string, last client.Synchronization,
+func (a *reprocessAction) wait(ctx context.Context, c *client.Client, id string, last connectionState,
 	timeout time.Duration, resp *fwaction.InvokeResponse) {
-	for poll := reprocessFirstPoll; last.State == client.SyncPending || last.State == client.SyncRunning; poll = min(2*poll, reprocessMaxPoll) {
+	for poll := reprocessFirstPoll; last.sync.State == client.SyncPending || last.sync.State == client.SyncRunning; poll = min(2*poll, reprocessMaxPoll) {
 		select {
 		case <-ctx.Done():
 			resp.Diagnostics.AddError("Synchronization not finished in time",
 				fmt.Sprintf("The synchronization of %s %s was still %s after %s. It goes on in Segura: raise the action's "+
-					"timeout to wait longer, or set wait = false to only start it.", a.kind.what, id, last.State, durationText(timeout)))
+					"timeout to wait longer, or set wait = false to only start it.", a.kind.what, id, last.sync.State, durationText(timeout)))
 			return
 		case <-a.data.clock.After(poll):
 		}
@@ -152,13 +154,13 @@ func (a *reprocessAction) wait(ctx context.Context, c *client.Client, id string,
 			a.addError(&resp.Diagnostics, action{"follow the synchronization of " + a.kind.what, id}, id, err)
 			return
 		}
-		if got.sync.State != last.State {
+		if got.sync.State != last.sync.State {
 			a.progress(resp, id, got.sync)
 		}
-		last = got.sync
+		last = got
 	}
-	if last.State == client.SyncFailed {
-		summary, detail := syncFailure(a.kind.what, id, last)
+	if last.sync.State == client.SyncFailed {
+		summary, detail := syncFailure(a.kind.what, id, last.sync, last.fixes)
 		resp.Diagnostics.AddError(summary, detail)
 	}
 }

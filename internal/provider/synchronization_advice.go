@@ -3,34 +3,57 @@ package provider
 import (
 	"fmt"
 
+	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
 )
 
 // syncFailure says what a failed synchronization of a connection means and what to do, for
-// the reprocess action's error and the refresh's warning alike.
-func syncFailure(what, id string, s client.Synchronization) (summary, detail string) {
+// the reprocess action's error and the refresh's warning alike. fixes is the kind's own advice.
+func syncFailure(what, id string, s client.Synchronization, fixes syncFixes) (summary, detail string) {
 	message := ""
 	if s.Message != "" {
 		message = fmt.Sprintf(" Segura says: %q.", s.Message)
 	}
+	failed := fmt.Sprintf("The last synchronization of %s %s failed", what, id)
 	switch s.Reason {
 	case client.SyncReasonInvalidCredentials:
 		return "Credentials of " + what + " " + id + " no longer work",
-			fmt.Sprintf("The last synchronization of %s %s failed: its credentials no longer work (invalid_credentials)."+
-				"%s Setup shows an alert, and the tenant's data stops updating. Rotate the client secret: create a new "+
-				"one in Certificates & secrets of the app registration, then set secret_value, or secret_value_wo with "+
-				"a higher secret_value_wo_version, and apply (see the guide \"Rotating the client secret\").", what, id, message)
+			fmt.Sprintf("%s: its credentials no longer work (invalid_credentials).%s Setup shows an alert, and the "+
+				"connection's data stops updating. %s", failed, message, fixes.credentials)
 	case client.SyncReasonMissingPermissions:
 		return "Synchronization of " + what + " " + id + " lacks permissions",
-			fmt.Sprintf("The last synchronization of %s %s failed: the application lacks Microsoft Graph permissions "+
-				"(missing_permissions).%s Grant them with admin consent: the segura_azure_required_permissions data "+
-				"source lists each with its GUID.", what, id, message)
+			fmt.Sprintf("%s: the connection lacks permissions (missing_permissions).%s %s", failed, message, fixes.permissions)
 	case client.SyncReasonMissingRole:
 		return "Synchronization of " + what + " " + id + " lacks a role",
-			fmt.Sprintf("The last synchronization of %s %s failed: the application lacks an Azure role (missing_role).%s "+
-				"Assign Reader and Role Based Access Control Administrator to its service principal.", what, id, message)
+			fmt.Sprintf("%s: the connection lacks a role (missing_role).%s %s", failed, message, fixes.roles)
 	}
 	return "Synchronization of " + what + " " + id + " failed",
-		fmt.Sprintf("The last synchronization of %s %s failed (%s).%s Reprocess it later; if it keeps failing, "+
-			"contact Segura support.", what, id, s.Reason, message)
+		fmt.Sprintf("%s (%s).%s Reprocess it later; if it keeps failing, contact Segura support.", failed, s.Reason, message)
+}
+
+// syncFixes is what a kind advises for each reason of a failed synchronization that its
+// configuration can mend.
+type syncFixes struct {
+	credentials, permissions, roles string
+}
+
+// azureSyncFixes is the advice for an Azure tenant connected in mode: the permissions and
+// roles that mode needs, with their IDs, since the synchronization does not say which lack.
+func azureSyncFixes(mode string) syncFixes {
+	var permissions, roles []string
+	for _, p := range azure.RequiredPermissions(mode) {
+		permissions = append(permissions, p.Name)
+	}
+	for _, r := range azure.RequiredRoles(mode) {
+		roles = append(roles, r.Name)
+	}
+	return syncFixes{
+		credentials: "Rotate the client secret: create a new one in Certificates & secrets of the app registration, " +
+			"then set secret_value, or secret_value_wo with a higher secret_value_wo_version, and apply (see the " +
+			"guide \"Rotating the client secret\").",
+		permissions: fmt.Sprintf("integration_mode %q needs these Microsoft Graph application permissions, each with "+
+			"admin consent; grant those that lack:%s", mode, permissionBullets(permissions)),
+		roles: "Both modes need these Azure roles, assigned to the application's service principal on the " +
+			"subscriptions or management groups to analyse; assign those that lack:" + roleBullets(roles),
+	}
 }
