@@ -216,3 +216,33 @@ func TestAccCLI_reprocessRefusesInactive(t *testing.T) {
 		t.Errorf("%d reprocess requests for an inactive connection, want 0", n)
 	}
 }
+
+// TestAccCLI_refreshNamesWhatToGrant: a connection whose Azure role was removed after it
+// connected fails its next synchronization with missing_role; the plan warns, naming each role
+// that the mode needs with its role definition ID. Any CLI: no action is involved.
+func TestAccCLI_refreshNamesWhatToGrant(t *testing.T) {
+	d := newTestDirectory(0)
+	clock := clockwork.NewFakeClockAt(time.Now())
+	e := newCLIEnvOf(t, emulator.Options{Directory: d.dir, Clock: clock, SyncDuration: 3 * time.Second},
+		"its directory loses a role after the connection is made", nil)
+	c := d.config(d.goodApp, "read")
+	e.writeConfig(e.providerBlock("") + c.hcl())
+	e.apply()
+	clock.Advance(time.Minute) // the first synchronization succeeded
+	if out := e.plan(); strings.Contains(out, "Warning: Synchronization") {
+		t.Fatalf("a plan warns before the role is removed:\n%s", out)
+	}
+	for i := range d.dir.Tenants[0].Applications {
+		if app := &d.dir.Tenants[0].Applications[i]; app.ApplicationID == d.goodApp {
+			app.AzureRoles = []string{"Reader"}
+		}
+	}
+	clock.Advance(20 * time.Minute) // the next run, 15 minutes after the first, has failed
+	out := e.plan()
+	want := regexp.MustCompile(`Warning: Synchronization of Azure tenant ` + c.tenantID + ` lacks a role(.|\n)*missing_role` +
+		`(.|\n)*Reader\s+\(role definition acdd72a7-3385-48ef-bd42-f606fba81ae7\)` +
+		`(.|\n)*Role Based Access Control\s+Administrator\s+\(role definition\s+f58310d9-a9f6-439a-9e8d-f62e7b41a168\)`)
+	if !want.MatchString(out) {
+		t.Errorf("the plan does not warn of the missing role with the roles to assign:\n%s", out)
+	}
+}
