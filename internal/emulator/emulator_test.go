@@ -74,17 +74,9 @@ func withDirectory(t *testing.T) Options {
 
 func (h *harness) getToken(form url.Values, want int) string {
 	h.t.Helper()
-	resp, err := http.PostForm(h.ts.URL+tokenPath, form)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		h.t.Fatalf("token: the answer is not JSON: %v", err)
-	}
-	if resp.StatusCode != want {
-		h.t.Fatalf("token: status %d, want %d: %v", resp.StatusCode, want, body)
+	status, _, body := h.postTokenForm(form)
+	if status != want {
+		h.t.Fatalf("token: status %d, want %d: %v", status, want, body)
 	}
 	tok, _ := body["access_token"].(string)
 	return tok
