@@ -43,6 +43,50 @@ type Fault struct {
 	RevokeTokens bool `json:"revoke_tokens,omitempty"`
 }
 
+// control is one test control under /_emulator/: its route and, for GET /_emulator/, what it
+// does. One list both routes the controls and describes them, so the index cannot drift.
+type control struct {
+	method, path, does string
+	handle             http.HandlerFunc
+}
+
+// ControlInfo is one control as GET /_emulator/ lists it.
+type ControlInfo struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Does   string `json:"does"`
+}
+
+// ControlIndex is the answer of GET /_emulator/.
+type ControlIndex struct {
+	Note     string        `json:"note"`
+	Controls []ControlInfo `json:"controls"`
+}
+
+func (s *Server) controlList() []control {
+	return []control{
+		{"GET", "/requests", "answers given so far, by route and status", s.handleRequestCounts},
+		{"POST", "/faults", `injects a fault, such as {"route":"GET /api/cloud-entitlements/v1/azure/tenants","status":503,"count":2}`, s.handleAddFault},
+		{"DELETE", "/faults", "clears every injected fault", s.handleClearFaults},
+		{"POST", "/tokens/revoke", "revokes every access token issued so far", s.handleRevokeTokens},
+		{"POST", "/reset", "forgets every connection, idempotency key, fault and count", s.handleReset},
+	}
+}
+
+// routeControls serves the controls and, at GET /_emulator/ (the address the emulator
+// prints), their index.
+func (s *Server) routeControls() {
+	list := s.controlList()
+	index := ControlIndex{Note: "test controls of the emulator; not part of the Cloud Entitlements API contract"}
+	for _, c := range list {
+		s.mux.HandleFunc(c.method+" "+controlPath+c.path, c.handle)
+		index.Controls = append(index.Controls, ControlInfo{Method: c.method, Path: controlPath + c.path, Does: c.does})
+	}
+	serveIndex := func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, index) }
+	s.mux.HandleFunc("GET "+controlPath+"/{$}", serveIndex)
+	s.mux.HandleFunc("GET "+controlPath, serveIndex)
+}
+
 type controls struct {
 	faults []*Fault
 	counts map[string]map[string]int // route -> status -> count

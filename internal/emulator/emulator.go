@@ -157,11 +157,7 @@ func (s *Server) routes() {
 	api("PATCH "+tenantsPath+"/{tenant_id}", s.handleUpdate)
 	api("DELETE "+tenantsPath+"/{tenant_id}", s.handleDelete)
 	api(ReprocessRoute, s.handleReprocess)
-	s.mux.HandleFunc("GET "+controlPath+"/requests", s.handleRequestCounts)
-	s.mux.HandleFunc("POST "+controlPath+"/faults", s.handleAddFault)
-	s.mux.HandleFunc("DELETE "+controlPath+"/faults", s.handleClearFaults)
-	s.mux.HandleFunc("POST "+controlPath+"/reset", s.handleReset)
-	s.mux.HandleFunc("POST "+controlPath+"/tokens/revoke", s.handleRevokeTokens)
+	s.routeControls()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such route: "+r.Method+" "+r.URL.Path)
 	})
