@@ -20,7 +20,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-tf() { "$TERRAFORM" -chdir="$work/quickstart" "$@"; }
+# tf runs Terraform on the demo's copy of examples/quickstart, without the warning about
+# development overrides that it prints each time, which the demo explains once.
+tf() { "$TERRAFORM" -chdir="$work/quickstart" "$@" | without_overrides_warning; }
 # expect_no_changes runs a plan and fails, showing it, unless it says No changes.
 expect_no_changes() {
   local code=0
@@ -56,6 +58,9 @@ provider_installation {
 }
 CONFIG
 cat "$work/cli.tfrc"
+echo "With dev_overrides, Terraform warns \"Provider development overrides are in effect\" before every command:"
+echo "the provider it runs is the one built from this tree, not a release. That is what the demo means"
+echo "to run, so it leaves the warning out of the commands' output below."
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 export SEGURA_URL="$url" SEGURA_CLIENT_ID=demo-client SEGURA_CLIENT_SECRET=demo-secret
 # The Azure pre-flight signs in to the emulator's Entra ID, whose self-signed certificate the
@@ -100,12 +105,12 @@ ran "the reprocess action"
 say "Connecting a third tenant by hand, straight through the API (as the Segura UI would)"
 token=$(curl -sf -d grant_type=client_credentials -d client_id=demo-client -d client_secret=demo-secret \
   "$url/oauth2/token" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-curl -sf -X POST "$url/api/cloud-entitlements/v1/azure/tenants" \
+connected=$(curl -sf -X POST "$url/api/cloud-entitlements/v1/azure/tenants" \
   -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d '{"name":"Connected by hand","tenant_id":"c0ffee00-1234-4abc-8def-0123456789ab",
        "application_id":"d15c0000-5678-4abc-8def-0123456789ab","secret_value":"demo-imported-secret",
-       "integration_mode":"read","tags":["legacy"]}'
-echo
+       "integration_mode":"read","tags":["legacy"]}')
+printf '%s\n' "$connected"
 
 say "Importing it with an import block; the secret, which the API never returns, is sent in place"
 cat >"$work/quickstart/imported.tf" <<'HCL'
@@ -145,16 +150,18 @@ tf query -no-color -generate-config-out=adopted.tf >/dev/null
 rm "$work/quickstart/find.tfquery.hcl"
 say "The configuration terraform query wrote, with no secret: it plans as imports only"
 cat "$work/quickstart/adopted.tf"
-tf plan -input=false -no-color | tee "$work/plan.txt" | tail -n 3
-grep -q '2 to import, 0 to add, 0 to change, 0 to destroy' "$work/plan.txt" || { cat "$work/plan.txt"; exit 1; }
-tf apply -auto-approve -input=false -no-color | tail -n 1
+tf plan -input=false -no-color >"$work/plan.txt"
+show_line '2 to import, 0 to add, 0 to change, 0 to destroy' "$work/plan.txt"
+tf apply -auto-approve -input=false -no-color >"$work/apply.txt"
+show_line 'Apply complete!' "$work/apply.txt"
+say "A plan after the adoption: it must say No changes"
 expect_no_changes
 ran "adoption with terraform query"
 
 say "terraform destroy: every connection is disconnected"
 tf destroy -auto-approve -input=false -no-color
 left=$(curl -sf "$url/api/cloud-entitlements/v1/azure/tenants" -H "Authorization: Bearer $token")
-echo "$left"
+echo "Connections left in Cloud Entitlements: $left"
 case "$left" in *'"items":[]'*) ;; *) echo "demo: connections are left"; exit 1 ;; esac
 ran "destroy"
 

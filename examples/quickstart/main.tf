@@ -1,6 +1,9 @@
 # Two Azure tenants connected to Cloud Entitlements: the configuration `make demo` applies
-# against the emulator. Point SEGURA_URL, SEGURA_CLIENT_ID and SEGURA_CLIENT_SECRET at a real
-# Segura server, and the IDs and secrets at real app registrations, to use it for real.
+# against the emulator. Give the secrets in the environment, as the demo does:
+#   export TF_VAR_secrets='{"production":"...","platform":"..."}'
+# reprocess.tf needs Terraform 1.14 or later; delete it to run the rest on an older CLI or on
+# OpenTofu. Point SEGURA_URL, SEGURA_CLIENT_ID and SEGURA_CLIENT_SECRET at a real Segura
+# server, and the IDs and secrets at real app registrations, to use it for real.
 terraform {
   required_providers {
     segura = {
