@@ -258,6 +258,10 @@ func (c *Client) do(ctx context.Context, cl call) (*answer, error) {
 func (c *Client) failed(ctx context.Context, cl call, tries *attempts, secrets []string, err error) error {
 	var tokenErr *TokenError
 	isTokenErr := errors.As(err, &tokenErr)
+	var tokenGaveUp *GiveUpError
+	if tries.n == 0 && errors.As(err, &tokenGaveUp) {
+		return tokenGaveUp // the fetch of its token reached the deadline, and says what it last got
+	}
 	if ctx.Err() != nil {
 		last := tries.lastError(cl, secrets)
 		if last == nil && isTokenErr {
@@ -269,15 +273,16 @@ func (c *Client) failed(ctx context.Context, cl call, tries *attempts, secrets [
 	if isTokenErr {
 		return tokenErr
 	}
-	return &TransportError{Method: cl.method, Path: cl.path, Err: unwrapURLError(err), Attempts: tries.n, secrets: secrets}
+	return &TransportError{Method: cl.method, Path: cl.path, URL: tries.url, Err: unwrapURLError(err), Attempts: tries.n, secrets: secrets}
 }
 
-// unwrapURLError drops the *url.Error that net/http wraps around a transport error: it
-// repeats the method and URL that the client's own error names.
+// unwrapURLError drops the *url.Error that net/http wraps around a transport error (twice for
+// a token request, whose HTTP client wraps the retrying one): it repeats the method and URL
+// that the client's own error names.
 func unwrapURLError(err error) error {
 	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
+	for errors.As(err, &ue) {
+		err = ue.Err
 	}
 	return err
 }

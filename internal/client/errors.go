@@ -81,7 +81,7 @@ type TokenError struct {
 func (e *TokenError) Error() string {
 	s := fmt.Sprintf("token request of client %s to %s: ", e.ClientID, e.URL)
 	if e.Err != nil {
-		s += "no answer: " + e.Err.Error()
+		s += transportText(e.Err, e.URL, tokenSetting)
 	} else {
 		s += fmt.Sprintf("%d %s: %s", e.StatusCode, e.Code, e.Description)
 	}
@@ -99,19 +99,37 @@ func (e *TokenError) Refused() bool {
 	return e.Err == nil && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusTooManyRequests
 }
 
-// TransportError is a request that got no answer from the server: connection refused, reset,
-// timed out, or a response that could not be read. It is never an APIError.
+// TransportError is a request that got no usable answer from the server: connection refused,
+// reset, timed out, an answer that could not be read, or a failure that no retry mends (TLS,
+// certificates, plain HTTP to https://; see Unmendable). It is never an APIError.
 type TransportError struct {
 	Method string
 	Path   string
-	Err    error
+	// URL is where the request went, without its query.
+	URL string
+	Err error
 	// Attempts is how many requests the call sent, retries included.
 	Attempts int
 	secrets  []string
 }
 
 func (e *TransportError) Error() string {
-	return redact.Mask(fmt.Sprintf("%s %s: no answer from the server: %v", e.Method, e.Path, e.Err), e.secrets...)
+	return redact.Mask(fmt.Sprintf("%s %s: %s", e.Method, e.Path, transportText(e.Err, e.URL, apiSetting)), e.secrets...)
+}
+
+// Where a user gives the address of a request, for advice.
+const (
+	apiSetting   = "url (SEGURA_URL)"
+	tokenSetting = "url (SEGURA_URL), or token_url (SEGURA_TOKEN_URL) if set"
+)
+
+// transportText says what a request to address got instead of an answer, and what to change
+// when no retry can mend it.
+func transportText(err error, address, setting string) string {
+	if title, advice, final := explainFinal(address, setting, err); final {
+		return fmt.Sprintf("%s: %v. %s", title, err, advice)
+	}
+	return "no answer from the server: " + err.Error()
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }
@@ -136,6 +154,9 @@ func (e *GiveUpError) Error() string {
 		why = "was interrupted"
 	}
 	s := fmt.Sprintf("%s %s %s after %d attempts", e.Method, e.Path, why, e.Attempts)
+	if e.Attempts == 0 {
+		s = fmt.Sprintf("%s %s %s before any request was sent", e.Method, e.Path, why)
+	}
 	if e.Last != nil {
 		s += "; the last got: " + e.Last.Error()
 	}

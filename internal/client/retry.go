@@ -23,6 +23,7 @@ import (
 // attempts is what the hooks of one call saw: how many requests it sent, with which token,
 // and what the last one got. The hooks of a call run one after another.
 type attempts struct {
+	url     string // where the call's requests go, without the query
 	n       int
 	retries int // retries after a lost connection, a timeout, a 429 or a 5xx
 	token   *accessToken
@@ -59,7 +60,7 @@ func (a *attempts) record(ctx context.Context, resp *http.Response, err error) {
 func (a *attempts) lastError(cl call, secrets []string) error {
 	switch {
 	case a.err != nil:
-		return &TransportError{Method: cl.method, Path: cl.path, Err: unwrapURLError(a.err), Attempts: a.n, secrets: secrets}
+		return &TransportError{Method: cl.method, Path: cl.path, URL: a.url, Err: unwrapURLError(a.err), Attempts: a.n, secrets: secrets}
 	case a.status >= 300:
 		return decodeAPIError(cl, &answer{status: a.status, header: a.header, body: a.body}, a.n, secrets)
 	}
@@ -130,6 +131,7 @@ func (c *Client) authorize(req *http.Request, tries *attempts) error {
 
 // send runs req, with body, through a call's retrying client.
 func (c *Client) send(req *http.Request, body []byte, tries *attempts, auth bool) (*http.Response, error) {
+	tries.url = req.URL.Scheme + "://" + req.URL.Host + req.URL.Path
 	if auth {
 		if err := c.authorize(req, tries); err != nil {
 			return nil, err
@@ -147,16 +149,14 @@ func (c *Client) send(req *http.Request, body []byte, tries *attempts, auth bool
 	return c.retrying(tries, auth).Do(rreq)
 }
 
-// retryPolicy retries connection errors (a timeout while reading an answer included), 429,
-// 500/502/503/504, and a 409 idempotency_key_in_use (the first request with that key is still
-// running, so its answer will come). It never retries the other 4xx.
-func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
+// retryPolicy retries what a retry may mend (see transport_errors.go): a request that got no
+// answer because its connection was lost or timed out, 429, 500/502/503/504, and a 409
+// idempotency_key_in_use (the first request with that key is still running, so its answer will
+// come). Everything else is final: the other 4xx, and every other transport failure (TLS,
+// certificates, plain HTTP to https://, an unknown host, an answer too large).
+func retryPolicy(_ context.Context, resp *http.Response, err error) (bool, error) {
 	if err != nil {
-		if errors.Is(err, errAnswerTooLarge) {
-			return false, nil
-		}
-		// Refusals that no retry can mend (bad scheme, untrusted certificate) stay final.
-		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+		return retryable(err), nil
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -60,7 +61,12 @@ func (tc *tokenCache) get(ctx context.Context) (*accessToken, error) {
 	if tok := tc.fresh(); tok != nil {
 		return tok, nil
 	}
+	// led is closed when this caller's own function runs the fetch: the fetch then ends at
+	// this caller's deadline too, so at that deadline the caller waits for the fetch's answer,
+	// which names what its last attempt got, rather than return a bare deadline.
+	led := make(chan struct{})
 	fetch := tc.fetches.DoChan("", func() (any, error) {
+		close(led)
 		// A fetch that ended between this caller's look and its DoChan left a token.
 		if tok := tc.fresh(); tok != nil {
 			return tok, nil
@@ -77,13 +83,24 @@ func (tc *tokenCache) get(ctx context.Context) (*accessToken, error) {
 	})
 	select {
 	case <-ctx.Done():
+		select {
+		case <-led:
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return result(<-fetch)
+			}
+		default:
+		}
 		return nil, ctx.Err()
 	case r := <-fetch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*accessToken), nil
+		return result(r)
 	}
+}
+
+func result(r singleflight.Result) (*accessToken, error) {
+	if r.Err != nil {
+		return nil, r.Err
+	}
+	return r.Val.(*accessToken), nil
 }
 
 // fresh is the cached token if it is not yet due for renewal, or nil.
@@ -105,6 +122,10 @@ func (tc *tokenCache) fetch(ctx context.Context) (*accessToken, error) {
 		return tc.c.send(req, nil, tries, false)
 	}), CheckRedirect: noRedirects}
 	tok, err := tc.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
+	if err != nil && ctx.Err() != nil {
+		return nil, &GiveUpError{Method: http.MethodPost, Path: tc.cfg.TokenURL, Attempts: tries.n,
+			Interrupted: errors.Is(ctx.Err(), context.Canceled), Last: tc.lastAttempt(tries), Err: ctx.Err()}
+	}
 	if err != nil {
 		return nil, tc.tokenError(err, tries)
 	}
@@ -169,6 +190,31 @@ func (tc *tokenCache) tokenError(err error, tries *attempts) *TokenError {
 		te.StatusCode, te.Code, te.Description = tries.status, CodeNotATokenEndpoint, "an answer without an access token"
 	default:
 		te.Err = unwrapURLError(err)
+	}
+	return te
+}
+
+// lastAttempt is what the last attempt of a token request got, as a *TokenError, or nil when
+// none got anything.
+func (tc *tokenCache) lastAttempt(tries *attempts) error {
+	te := &TokenError{URL: tc.cfg.TokenURL, ClientID: tc.cfg.ClientID, Attempts: tries.n,
+		secrets: []string{tc.cfg.ClientSecret}}
+	switch {
+	case tries.err != nil:
+		te.Err = unwrapURLError(tries.err)
+	case tries.status >= 300:
+		var refusal struct {
+			Code        string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		_ = json.Unmarshal(tries.body, &refusal) // an answer that is not OAuth 2.0 JSON keeps its status only
+		te.StatusCode, te.Code, te.Description = tries.status, refusal.Code, refusal.Description
+		if te.Description == "" {
+			te.Description = http.StatusText(tries.status)
+		}
+		te.RequestID = tries.header.Get(headerRequestID)
+	default:
+		return nil
 	}
 	return te
 }

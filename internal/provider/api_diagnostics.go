@@ -58,7 +58,10 @@ func addAPIError(diags *diag.Diagnostics, action action, err error) {
 	var tokenErr *client.TokenError
 	var te *client.TransportError
 	apiErr, isAPI := client.AsAPIError(err)
+	title, detail, final := client.Unmendable(err)
 	switch {
+	case final:
+		diags.AddError(title, fmt.Sprintf("Could not %s: %s No retry can mend this, so none was made.", action, detail))
 	case errors.As(err, &gu):
 		addGiveUp(diags, action, gu)
 	case errors.As(err, &invalid):

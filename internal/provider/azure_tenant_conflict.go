@@ -64,8 +64,12 @@ func (r *azureTenantResource) checkNotConnected(ctx context.Context, plan azureT
 }
 
 // unreachable reports whether err says nothing about the tenant or the credentials: no
-// answer, a server fault, throttling, or no answer in time.
+// answer, a server fault, throttling, or no answer in time. A failure that no retry mends
+// (TLS, a certificate, plain HTTP to https://) is no such thing: the plan fails on it.
 func unreachable(err error) bool {
+	if _, _, final := client.Unmendable(err); final {
+		return false // a setting to change, which the apply would meet too
+	}
 	var transport *client.TransportError
 	var giveUp *client.GiveUpError
 	var tokenErr *client.TokenError
