@@ -53,15 +53,16 @@ func main() {
 	parallel := flag.Int("parallel", 2, "mutations run at once")
 	list := flag.Bool("list", false, "print the catalogue (id, clause, run) and exit")
 	timeout := flag.Duration("timeout", 5*time.Minute, "go test -timeout of each mutation")
+	verbose := flag.Bool("v", false, "print go test's output of every mutation, not only of those not caught")
 	flag.Parse()
 	if flag.NArg() != 0 || *parallel < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	os.Exit(run(*tools, *only, *parallel, *list, *timeout, os.Stdout))
+	os.Exit(run(*tools, *only, *parallel, *list, *verbose, *timeout, os.Stdout))
 }
 
-func run(tools, only string, parallel int, list bool, timeout time.Duration, stdout io.Writer) int {
+func run(tools, only string, parallel int, list, verbose bool, timeout time.Duration, stdout io.Writer) int {
 	root, err := moduleRoot()
 	if err != nil {
 		fmt.Fprintln(stdout, err)
@@ -127,7 +128,7 @@ func run(tools, only string, parallel int, list bool, timeout time.Duration, std
 				r := try(root, tools, m, timeout)
 				mu.Lock()
 				counts[r.verdict]++
-				fmt.Fprintln(stdout, r.line())
+				fmt.Fprintln(stdout, r.line(verbose))
 				mu.Unlock()
 			}
 		}()
@@ -278,22 +279,25 @@ type result struct {
 	id      string
 	verdict string // caught, SURVIVED or error
 	detail  string // the failing tests, or what went wrong
-	output  string // go test's output, shown for survivors and errors
+	output  string // go test's output
 	took    time.Duration
 }
 
-func (r result) line() string {
+func (r result) line(verbose bool) string {
 	s := fmt.Sprintf("%-8s %s  %s  (%.0fs)", r.verdict, r.id, r.detail, r.took.Seconds())
-	if r.verdict != caught && r.output != "" {
+	switch {
+	case verbose:
+		s += "\n" + indent(strings.TrimRight(r.output, "\n"))
+	case r.verdict != caught && r.output != "":
 		s += "\n" + indent(tail(r.output, 30))
 	}
 	return s
 }
 
 // try runs the tests of one mutation on its mutant.
-func try(root, tools string, m mutation, timeout time.Duration) result {
+func try(root, tools string, m mutation, timeout time.Duration) (r result) {
 	start := time.Now()
-	r := result{id: m.ID, verdict: failed}
+	r = result{id: m.ID, verdict: failed}
 	defer func() { r.took = time.Since(start) }()
 
 	file := filepath.Join(root, m.File)
@@ -355,9 +359,7 @@ func try(root, tools string, m mutation, timeout time.Duration) result {
 		return r
 	}
 	r.verdict, r.detail = classify(string(out), err == nil)
-	if r.verdict != caught {
-		r.output = string(out)
-	}
+	r.output = string(out)
 	return r
 }
 

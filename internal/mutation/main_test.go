@@ -221,8 +221,8 @@ func TestTry(t *testing.T) {
 			m.Run = c.run
 		}
 		r := try(root, "", m, time.Minute)
-		if r.verdict != c.verdict || r.detail != c.detail {
-			t.Errorf("%s: %s %s, want %s %s\n%s", c.id, r.verdict, r.detail, c.verdict, c.detail, r.output)
+		if r.verdict != c.verdict || r.detail != c.detail || r.took <= 0 {
+			t.Errorf("%s: %s %s in %v, want %s %s\n%s", c.id, r.verdict, r.detail, r.took, c.verdict, c.detail, r.output)
 		}
 	}
 	if got, err := os.ReadFile(filepath.Join(root, "p", "p.go")); err != nil || string(got) != src {
