@@ -60,9 +60,13 @@ type propagationGaveUp struct {
 func (e *propagationGaveUp) Error() string { return e.last.Error() }
 func (e *propagationGaveUp) Unwrap() error { return e.last }
 
+// propagationLogEvery is how often a wait for propagation says, at INFO, that it still waits.
+const propagationLogEvery = 30 * time.Second
+
 // untilPropagated runs op until it succeeds, fails for a reason other than Entra ID
 // propagation, or the window (or what is left of ctx's deadline, if sooner) leaves no time for
-// another try. It waits on clock.
+// another try. It waits on clock, and says at INFO when the wait begins and every
+// propagationLogEvery after, what it waits for and until when.
 func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Duration, op func(context.Context) error) error {
 	// A context's deadline is a wall-clock time: what is left of it is measured once, and the
 	// tries and waits are counted on the clock from there.
@@ -71,6 +75,8 @@ func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Dur
 		budget = min(budget, time.Until(deadline))
 	}
 	start := clock.Now()
+	until := start.Add(budget).UTC().Format("15:04:05 MST")
+	var said time.Time
 	wait := propagationFirstWait
 	for try := 1; ; try++ {
 		err := op(ctx)
@@ -85,12 +91,23 @@ func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Dur
 			}
 			return &propagationGaveUp{last: err, tries: try, waited: waited, reason: reason, window: window}
 		}
-		tflog.Info(ctx, fmt.Sprintf("Waiting for Microsoft Entra ID to propagate the credentials: Azure answered %s "+
-			"on try %d; next try in %s, %s left of azure_propagation_timeout (%s)", reason, try, wait,
-			(budget-waited).Round(time.Second), durationText(window)), map[string]any{
-			"reason": reason, "try": try, "retry_in": wait.String(), "waited": waited.Round(time.Second).String(),
-			"time_left": (budget - waited).Round(time.Second).String(),
-		})
+		fields := map[string]any{"reason": reason, "try": try, "retry_in": wait.String(),
+			"waited": waited.Round(time.Second).String(), "until": until}
+		switch {
+		case try == 1:
+			tflog.Info(ctx, fmt.Sprintf("Waiting for Microsoft Entra ID to accept the credentials: Azure answered %s. "+
+				"A secret, application, consent or role made in the last minutes takes a while to reach every Entra ID "+
+				"server, and Terraform shows \"Still creating...\" or \"Still modifying...\" meanwhile. The provider tries "+
+				"again until %s (azure_propagation_timeout, %s, or the resource's timeouts if sooner), then fails with "+
+				"Azure's answer; azure_propagation_timeout = \"0s\" turns this wait off.", reason, until, durationText(window)), fields)
+			said = clock.Now()
+		case clock.Since(said) >= propagationLogEvery:
+			tflog.Info(ctx, fmt.Sprintf("Still waiting for Microsoft Entra ID to accept the credentials: Azure answered "+
+				"%s on try %d, %s after the first; trying until %s.", reason, try, waited.Round(time.Second), until), fields)
+			said = clock.Now()
+		default:
+			tflog.Debug(ctx, "Entra ID propagation: trying again", fields)
+		}
 		select {
 		case <-ctx.Done():
 			return &propagationGaveUp{last: err, tries: try, waited: clock.Since(start), reason: reason,
