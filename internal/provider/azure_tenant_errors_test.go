@@ -214,6 +214,12 @@ func TestAccProvider_credentialErrors(t *testing.T) {
 				ExpectError: expectError(`Segura refused the credentials(.|\n)*SEGURA_CLIENT_SECRET`),
 			},
 			{
+				// A client secret that is a common word is masked without garbling the advice.
+				Config:      withProvider(fmt.Sprintf("provider \"segura\" {\n  url = %q\n  client_id = \"demo-client\"\n  client_secret = \"secret\"\n  azure_preflight = false\n}\n", e.url)),
+				PlanOnly:    true,
+				ExpectError: expectError(`Check the provider's client_id and\s+client_secret\s+\(SEGURA_CLIENT_ID,\s+SEGURA_CLIENT_SECRET\)`),
+			},
+			{
 				// A url with the API's path: refused by validation, naming the base URL.
 				Config: withProvider(fmt.Sprintf("provider \"segura\" {\n  url = \"%s/api/cloud-entitlements/v1\"\n  azure_preflight = false\n}\n", e.url)),
 				ExpectError: expectError(`holds the API path /api/cloud-entitlements/v1; give the base URL only:\s+` +
