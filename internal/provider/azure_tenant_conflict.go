@@ -49,7 +49,12 @@ func (r *azureTenantResource) checkNotConnected(ctx context.Context, plan azureT
 			fmt.Sprintf("Cloud Entitlements already has a connection for Azure tenant %s with every setting of this "+
 				"plan. The apply adopts it only if Segura replays the request of an earlier apply of this configuration "+
 				"with these provider credentials (one interrupted while connecting it), which proves that Terraform made "+
-				"it. Otherwise the apply fails and gives the import command.", tenantID))
+				"it. Otherwise the apply fails and gives the import command.\n\n"+
+				"If this plan also destroys the segura_azure_tenant that holds this tenant (its label was renamed, or "+
+				"it moved into or out of a module), the apply would disconnect the tenant and connect it again, "+
+				"restarting its synchronization. Tell Terraform of the move instead, and the plan changes nothing:\n\n"+
+				"    moved {\n      from = segura_azure_tenant.<old name>\n      to   = segura_azure_tenant.<new name>\n    }",
+				tenantID))
 	case err == nil:
 		diags.AddAttributeError(path.Root("tenant_id"), summaryAlreadyConnected, alreadyConnected(tenantID))
 	case unreachable(err):
