@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
@@ -29,8 +30,20 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 		return
 	}
 	if problem := v.check(req.ConfigValue.ValueString()); problem != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), problem)
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeName(req.Path), problem)
 	}
+}
+
+// attributeName names the attribute at p for a title: a tag of a set is "tags", not
+// tags[Value(" eu")]; the problem names the value.
+func attributeName(p path.Path) string {
+	var names []string
+	for _, step := range p.Steps() {
+		if name, ok := step.(path.PathStepAttributeName); ok {
+			names = append(names, string(name))
+		}
+	}
+	return strings.Join(names, ".")
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

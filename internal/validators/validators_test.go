@@ -73,6 +73,17 @@ func TestValidators(t *testing.T) {
 	}
 }
 
+// TestTitles_nameTheAttribute: an element of a set is titled by its attribute's name.
+func TestTitles_nameTheAttribute(t *testing.T) {
+	var resp validator.StringResponse
+	Tag(64).ValidateString(context.Background(), validator.StringRequest{
+		Path:        path.Root("tags").AtSetValue(types.StringValue(" eu")),
+		ConfigValue: types.StringValue(" eu")}, &resp)
+	if !resp.Diagnostics.HasError() || resp.Diagnostics[0].Summary() != "Invalid tags" {
+		t.Errorf("want the title %q, got %v", "Invalid tags", resp.Diagnostics)
+	}
+}
+
 // The secret's length validator is stringvalidator's: its message must not echo the value.
 func TestSecretLength_neverEchoesTheValue(t *testing.T) {
 	secret := strings.Repeat("s3cr3t", 200)
