@@ -118,8 +118,15 @@ func TestCheckURL_httpsUnlessLoopback(t *testing.T) {
 
 // echoing answers every API request and token request with an error that repeats the
 // request: its form, body and Authorization header, in every place an error can hold text.
-func echoing(status int, plain bool) http.Handler {
+// echoing answers status with an echo of the request; the token endpoint echoes too, unless
+// tokenOK, when it gives a token so that the API's own answer is the one echoed.
+func echoing(status int, plain, tokenOK bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tokenOK && r.URL.Path == "/oauth2/token" {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"access_token":"token-of-the-echo","token_type":"Bearer","expires_in":3600}`)
+			return
+		}
 		raw, _ := io.ReadAll(r.Body) // echoing is all this handler does
 		echo := fmt.Sprintf("you sent %s %s %q", r.Header.Get("Authorization"), r.URL, raw)
 		w.Header().Set("X-Request-Id", "req-echo")
@@ -145,24 +152,34 @@ func TestClient_echoedSecretsAreMasked(t *testing.T) {
 	const clientSecret = "client-secret-0a1b2c3d4e"
 	for _, status := range []int{400, 401, 422, 500} {
 		for _, plain := range []bool{false, true} {
-			ts := httptest.NewServer(echoing(status, plain))
-			c, err := client.New(client.Config{URL: ts.URL, ClientID: "id", ClientSecret: clientSecret, MaxRetries: retries(1),
-				RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
+			for _, tokenOK := range []bool{false, true} {
+				echoedSecrets(t, clientSecret, status, plain, tokenOK)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_, err = c.CreateAzureTenant(ctx, input(tenantA, appA1, azureSecret, "read"))
-			cancel()
-			ts.Close()
-			if err == nil {
-				t.Fatalf("%d plain=%v: no error", status, plain)
-			}
-			for _, secret := range []string{clientSecret, azureSecret} {
-				if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v", err), secret) {
-					t.Errorf("%d plain=%v: the error shows a secret: %v", status, plain, err)
-				}
-			}
+		}
+	}
+}
+
+// echoedSecrets checks one echo of TestClient_echoedSecretsAreMasked.
+func echoedSecrets(t *testing.T, clientSecret string, status int, plain, tokenOK bool) {
+	t.Helper()
+	ts := httptest.NewServer(echoing(status, plain, tokenOK))
+	defer ts.Close()
+	c, err := client.New(client.Config{URL: ts.URL, ClientID: "id", ClientSecret: clientSecret, MaxRetries: retries(1),
+		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = c.CreateAzureTenant(ctx, input(tenantA, appA1, azureSecret, "read"))
+	_, isAPI := client.AsAPIError(err)
+	if err == nil || isAPI != tokenOK {
+		t.Fatalf("%d plain=%v tokenOK=%v: want an error of the %s, got %v", status, plain, tokenOK,
+			map[bool]string{false: "token request", true: "API"}[tokenOK], err)
+	}
+	for _, secret := range []string{clientSecret, azureSecret} {
+		if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v", err), secret) {
+			t.Errorf("%d plain=%v tokenOK=%v: the error shows a secret: %v", status, plain, tokenOK, err)
 		}
 	}
 }

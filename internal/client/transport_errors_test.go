@@ -99,7 +99,8 @@ func TestClient_failuresNoRetryMends(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, rawURL, transport := tc.start(t)
 			c := finalClient(t, rawURL, transport)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			// Three seconds of fast retries would be hundreds of attempts: ample for one.
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()
 			_, err := c.GetAzureTenant(ctx, tenantA)
 			var gu *client.GiveUpError
