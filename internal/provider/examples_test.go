@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,9 +14,14 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	fwaction "github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/segura/terraform-provider-segura/internal/azure"
+	"github.com/segura/terraform-provider-segura/internal/client"
 )
 
 // schemaArgs lists the arguments a configuration may set on a segura type, and those it must.
@@ -234,4 +241,73 @@ func referencesTo(body *hclsyntax.Body) []seguraRef {
 		return nil
 	})
 	return refs
+}
+
+// TestGuides_sampleErrorIsWhatTheProviderSays compares the sample error of the connecting
+// guide with the diagnostic the provider gives for that failure: a Graph permission that the
+// Azure pre-flight finds never granted. Terraform wraps the detail to the terminal, so the
+// texts are compared word for word, and the line the sample points to must be that line of
+// the guide's configuration.
+func TestGuides_sampleErrorIsWhatTheProviderSays(t *testing.T) {
+	const guide = "../../templates/guides/connecting-an-azure-tenant.md.tmpl"
+	src, err := os.ReadFile(guide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sample, ok := strings.Cut(string(src), "\n```\nError: ")
+	if !ok {
+		t.Fatalf("%s: found no sample error (a plain fenced block that starts with Error:)", guide)
+	}
+	sample, _, _ = strings.Cut(sample, "\n```\n")
+	lines := strings.Split(sample, "\n")
+	summary := lines[0]
+
+	// The context Terraform prints: with ADDRESS, / on FILE line N, in ...: / N: SOURCE.
+	on := regexp.MustCompile(`^  on main\.tf line (\d+), in resource "segura_azure_tenant" "this":$`)
+	numbered := regexp.MustCompile(`^\s*(\d+):(.*)$`)
+	var lineNo, source string
+	rest := -1
+	for i, l := range lines {
+		if m := on.FindStringSubmatch(l); m != nil && i+1 < len(lines) {
+			lineNo = m[1]
+			if src := numbered.FindStringSubmatch(lines[i+1]); src != nil && src[1] == lineNo {
+				source = src[2]
+			} else {
+				t.Errorf("%s: the sample's source line %q does not start with its number %s", guide, lines[i+1], lineNo)
+			}
+			rest = i + 2
+			break
+		}
+	}
+	if rest < 0 || len(lines) < 2 || lines[1] != "" || lines[2] != "  with segura_azure_tenant.this," {
+		t.Fatalf("%s: the sample error lacks Terraform's context lines (with ..., on main.tf line N, ...):\n%s", guide, sample)
+	}
+	tf, err := os.ReadFile("../../examples/azure-onboarding/main.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(lineNo)
+	tfLines := strings.Split(string(tf), "\n")
+	if n < 1 || n > len(tfLines) || strings.TrimSpace(tfLines[n-1]) != strings.TrimSpace(source) {
+		t.Errorf("the sample points to main.tf line %s, %q, which is not that line of examples/azure-onboarding/main.tf", lineNo, source)
+	}
+
+	var diags diag.Diagnostics
+	addOperationError(&diags, action{"connect", "5f0d1a8e-3c2b-4b7e-9f55-2a6c1e0b9d44"}, &azure.Failure{
+		Reason: client.ReasonMissingPermissions, Missing: []string{"RoleManagement.ReadWrite.Directory"}, NotGranted: true,
+	})
+	if len(diags) != 1 {
+		t.Fatalf("the provider gave %d diagnostics, want 1: %v", len(diags), diags)
+	}
+	d := diags[0]
+	if withPath, ok := d.(diag.DiagnosticWithPath); !ok || !withPath.Path().Equal(path.Root("application_id")) {
+		t.Errorf("the provider's error is not on application_id, where the sample points: %v", d)
+	}
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	if summary != d.Summary() {
+		t.Errorf("the sample's title is %q; the provider says %q", summary, d.Summary())
+	}
+	if got, want := words(strings.Join(lines[rest:], "\n")), words(d.Detail()); got != want {
+		t.Errorf("the sample's detail differs from the provider's.\nsample:   %s\nprovider: %s", got, want)
+	}
 }
