@@ -311,3 +311,94 @@ func TestGuides_sampleErrorIsWhatTheProviderSays(t *testing.T) {
 		t.Errorf("the sample's detail differs from the provider's.\nsample:   %s\nprovider: %s", got, want)
 	}
 }
+
+// registryDocs is where the registry serves docs/: docs/index.md at registryDocs itself, and
+// docs/guides/x.md at registryDocs + "/guides/x".
+const registryDocs = "https://registry.terraform.io/providers/segura/segura/latest/docs"
+
+// TestDocs_linksWorkOnGitHubAndTheRegistry: docs/ is read on the registry and, from README, on
+// GitHub. A relative link works on one of them only (the registry serves docs/guides/x.md at
+// .../docs/guides/x, and docs/index.md at .../docs, without a slash), so links between doc
+// pages are absolute registry URLs, and each must name a page of docs/ and a heading of it.
+// README's links to files of the repository must name files that exist.
+func TestDocs_linksWorkOnGitHubAndTheRegistry(t *testing.T) {
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	pages, _ := filepath.Glob("../../docs/*.md")
+	more, _ := filepath.Glob("../../docs/*/*.md")
+	pages = append(pages, more...)
+	if len(pages) < 5 {
+		t.Fatalf("found only %d pages in docs/", len(pages))
+	}
+	checked := 0
+	for _, page := range append(pages, "../../README.md") {
+		src, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimPrefix(page, "../../")
+		for _, m := range link.FindAllStringSubmatch(string(src), -1) {
+			target := m[1]
+			switch {
+			case strings.HasPrefix(target, "#"):
+				continue // within the page
+			case strings.HasPrefix(target, registryDocs):
+				rest, anchor, _ := strings.Cut(strings.TrimPrefix(target, registryDocs), "#")
+				file := "../../docs/index.md"
+				if rest != "" {
+					file = "../../docs" + rest + ".md"
+				}
+				checkLinkTarget(t, name, target, file, anchor)
+			case strings.Contains(target, "://"):
+				continue // another site
+			case name == "README.md":
+				file, anchor, _ := strings.Cut(target, "#")
+				checkLinkTarget(t, name, target, "../../"+file, anchor)
+			default:
+				t.Errorf("%s links to %s, a relative link, which works on GitHub or on the registry but not both: use %s/...", name, target, registryDocs)
+			}
+			checked++
+		}
+	}
+	if checked < 10 {
+		t.Errorf("checked only %d links", checked)
+	}
+}
+
+// checkLinkTarget fails unless file (or folder) exists and, when anchor is set, has a heading
+// whose anchor it is.
+func checkLinkTarget(t *testing.T, page, target, file, anchor string) {
+	t.Helper()
+	if _, err := os.Stat(file); err != nil {
+		t.Errorf("%s links to %s: %v", page, target, err)
+		return
+	}
+	if anchor == "" {
+		return
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Errorf("%s links to %s: %v", page, target, err)
+		return
+	}
+	for _, line := range strings.Split(string(src), "\n") {
+		if heading, ok := strings.CutPrefix(strings.TrimLeft(line, "#"), " "); ok && strings.HasPrefix(line, "#") && headingAnchor(heading) == anchor {
+			return
+		}
+	}
+	t.Errorf("%s links to %s, but %s has no heading with the anchor #%s", page, target, strings.TrimPrefix(file, "../../"), anchor)
+}
+
+// headingAnchor is the anchor GitHub and the registry give a heading: lower case, spaces as
+// hyphens, punctuation but hyphens and underscores dropped.
+func headingAnchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(heading)) {
+		switch {
+		case r == ' ':
+			b.WriteRune('-')
+		case r == '-', r == '_', r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
