@@ -9,7 +9,12 @@
 // work in the same checkout, and a find/replace text survives unrelated edits of its file;
 // one whose text has changed is reported as stale rather than applied somewhere else.
 //
-//	go run ./internal/mutation -tools .tools [-only REGEX] [-parallel N] [-list]
+// A mutation is caught when a test fails; it survives when every test passes, and it is an
+// error when it does not compile or runs no test (none selected, or all skipped). The run
+// fails unless every mutation is caught and every DESIGN.md paragraph but Layout has a
+// catalogue file of at least 3 mutations (with -only, a missing file is not checked).
+//
+//	go run ./internal/mutation -tools .tools [-only REGEX] [-parallel N] [-list] [-v]
 package main
 
 import (
@@ -116,6 +121,10 @@ func run(tools, only string, parallel int, list, verbose bool, timeout time.Dura
 	}
 
 	start := time.Now()
+	if out, err := buildTests(root, selected); err != nil {
+		fmt.Fprintf(stdout, "the tree itself does not build, so no mutation can be judged:\n%s\n", indent(tail(out, 30)))
+		return 1
+	}
 	jobs := make(chan mutation)
 	var mu sync.Mutex
 	counts := map[string]int{}
@@ -259,6 +268,21 @@ func checkCatalogue(hs []string, cat catalogue, complete bool) []string {
 
 func sortedKeys(cat catalogue) []string {
 	return slices.Sorted(maps.Keys(cat))
+}
+
+// buildTests builds the test binaries of the packages of ms, unmutated, and runs nothing, so
+// that a tree that does not build is reported once, not as a mutant that does not compile.
+func buildTests(root string, ms []mutation) (string, error) {
+	args := []string{"test", "-count=1", "-run", "^$"}
+	for _, m := range ms {
+		if !slices.Contains(args, m.Package) {
+			args = append(args, m.Package)
+		}
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
 
 // mutant is the source with find replaced, or why it cannot be made.

@@ -239,3 +239,21 @@ func write(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// buildTests tells a tree that does not build from a mutant that does not compile.
+func TestBuildTests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("it runs go test")
+	}
+	root := t.TempDir()
+	write(t, filepath.Join(root, "go.mod"), "module m\n\ngo 1.22\n")
+	write(t, filepath.Join(root, "p", "p.go"), "package p\n\nfunc Add(a, b int) int { return a + b }\n")
+	ms := []mutation{{Package: "./p"}, {Package: "./p"}}
+	if out, err := buildTests(root, ms); err != nil {
+		t.Fatalf("a tree that builds: %v\n%s", err, out)
+	}
+	write(t, filepath.Join(root, "p", "q.go"), "package p\n\nvar x = y\n")
+	if out, err := buildTests(root, ms); err == nil || !strings.Contains(out, "undefined: y") {
+		t.Fatalf("a tree that does not build: %v\n%s", err, out)
+	}
+}
