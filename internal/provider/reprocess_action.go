@@ -151,7 +151,7 @@ func (a *reprocessAction) wait(ctx context.Context, c *client.Client, id string,
 		}
 		got, err := a.kind.get(ctx, c, id)
 		if err != nil {
-			a.addError(&resp.Diagnostics, action{"follow the synchronization of " + a.kind.what, id}, id, err)
+			a.addError(&resp.Diagnostics, action{"follow the synchronization of", id}, id, err)
 			return
 		}
 		if got.sync.State != last.sync.State {

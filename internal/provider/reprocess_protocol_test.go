@@ -416,7 +416,7 @@ func TestReprocessAction_failedReadEndsTheWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if msg := errorsOf(res.diags); !strings.Contains(msg, "follow the synchronization of") ||
+	if msg := errorsOf(res.diags); !strings.Contains(msg, "follow the synchronization of Azure tenant "+in.TenantID+":") ||
 		!strings.Contains(msg, "Cloud Entitlements administrator role") || !strings.Contains(msg, "Request ID: ") {
 		t.Errorf("the refused read does not fail the action with its error: %s", diagsText(res.diags))
 	}
