@@ -221,9 +221,12 @@ func TestTokens_firstCallersDeadlineBoundsTheFetch(t *testing.T) {
 		t.Fatal("the fetch went on past the deadline of the caller that began it, holding that caller")
 	}
 	select {
-	case <-otherDone:
-		// It shared the fetch, which ended at the deadline with an error, or came after it and
-		// fetched a token anew: either way, it was not held.
+	case err := <-otherDone:
+		// It shared the fetch, which ended at the deadline, or came after it and fetched a token
+		// anew: either way, it was not held.
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("the caller that waited got %v, want the shared fetch's deadline or a token", err)
+		}
 	case <-guard:
 		release()
 		t.Fatal("the fetch went on past the deadline of the caller that began it, holding the other caller")

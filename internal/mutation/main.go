@@ -246,7 +246,7 @@ func checkCatalogue(hs []string, cat catalogue, complete bool) []string {
 	seen := map[string]bool{}
 	for _, s := range sortedKeys(cat) {
 		if !want[s] {
-			problems = append(problems, fmt.Sprintf("%s.json matches no `## ` heading of DESIGN.md", s))
+			problems = append(problems, s+".json matches no `## ` heading of DESIGN.md")
 		}
 		for i, m := range cat[s] {
 			switch {
@@ -255,10 +255,10 @@ func checkCatalogue(hs []string, cat catalogue, complete bool) []string {
 			case !strings.HasPrefix(m.ID, s+"/"):
 				problems = append(problems, fmt.Sprintf("%s.json[%d]: id %q does not start with %q", s, i, m.ID, s+"/"))
 			case m.Find == m.Replace:
-				problems = append(problems, fmt.Sprintf("%s: replace is find, it changes nothing", m.ID))
+				problems = append(problems, m.ID+": replace is find, it changes nothing")
 			}
 			if seen[m.ID] {
-				problems = append(problems, fmt.Sprintf("%s: id used twice", m.ID))
+				problems = append(problems, m.ID+": id used twice")
 			}
 			seen[m.ID] = true
 		}
@@ -279,7 +279,7 @@ func buildTests(root string, ms []mutation) (string, error) {
 			args = append(args, m.Package)
 		}
 	}
-	cmd := exec.Command("go", args...)
+	cmd := exec.CommandContext(context.Background(), "go", args...)
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -360,9 +360,11 @@ func try(root, tools string, m mutation, timeout time.Duration) (r result) {
 		r.detail = err.Error()
 		return r
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Minute)
+	defer cancel()
 	// The mutated package first, so that a mutant that does not compile is told from one
 	// that a test catches, even in tests that build the provider themselves.
-	build := exec.Command("go", "build", "-o", os.DevNull, "./"+filepath.ToSlash(filepath.Dir(m.File)))
+	build := exec.CommandContext(ctx, "go", "build", "-o", os.DevNull, "./"+filepath.ToSlash(filepath.Dir(m.File)))
 	build.Dir = root
 	build.Env = env
 	if out, err := build.CombinedOutput(); err != nil {
@@ -370,8 +372,6 @@ func try(root, tools string, m mutation, timeout time.Duration) (r result) {
 		return r
 	}
 	// -v, so that a test that skips is told from one that passes.
-	ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Minute)
-	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-v", "-timeout", timeout.String(),
 		"-overlay", overlay, "-run", m.Run, m.Package)
 	cmd.Dir = root
