@@ -45,6 +45,9 @@ type Options struct {
 	// against. Nil means demo mode: any well-formed credentials are accepted and every run
 	// succeeds.
 	Directory *Directory
+	// AWS is the AWS directory that STS and IAM, served at AWSPath, and the verification of
+	// AWS keys are checked against. Nil means demo mode (see AWSDirectory).
+	AWS *AWSDirectory
 	// DefaultPageSize is the page size of lists that ask for none; zero means 50.
 	DefaultPageSize int
 	// StateFile, when set, is loaded at start and rewritten atomically after every change.
@@ -157,6 +160,7 @@ func (s *Server) routes() {
 	api("PATCH "+tenantsPath+"/{tenant_id}", s.handleUpdate)
 	api("DELETE "+tenantsPath+"/{tenant_id}", s.handleDelete)
 	api(ReprocessRoute, s.handleReprocess)
+	s.mux.HandleFunc(AWSPath, s.handleAWS)
 	s.routeControls()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such route: "+r.Method+" "+r.URL.Path)
