@@ -93,14 +93,14 @@ func (c *Client) retrying(tries *attempts, auth bool) *retryablehttp.Client {
 				c.tokens.invalidate(tries.token)
 				return true, nil
 			}
-			retry, err := retryPolicy(ctx, resp, err)
+			retry := retryPolicy(resp, err)
 			if retry && tries.retries >= maxRetries {
-				return false, err
+				return false, nil
 			}
 			if retry {
 				tries.retries++
 			}
-			return retry, err
+			return retry, nil
 		},
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
 			if attempt > 0 {
@@ -154,18 +154,18 @@ func (c *Client) send(req *http.Request, body []byte, tries *attempts, auth bool
 // idempotency_key_in_use (the first request with that key is still running, so its answer will
 // come). Everything else is final: the other 4xx, and every other transport failure (TLS,
 // certificates, plain HTTP to https://, an unknown host, an answer too large).
-func retryPolicy(_ context.Context, resp *http.Response, err error) (bool, error) {
+func retryPolicy(resp *http.Response, err error) bool {
 	if err != nil {
-		return retryable(err), nil
+		return retryable(err)
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true, nil
+		return true
 	case http.StatusConflict:
-		return errorCode(resp) == CodeIdempotencyKeyInUse, nil
+		return errorCode(resp) == CodeIdempotencyKeyInUse
 	}
-	return false, nil
+	return false
 }
 
 // errorCode is the code of an error answer whose body wholeAnswers kept, or "".

@@ -31,8 +31,8 @@ const reprocessActionType = "segura_azure_tenant_reprocess"
 type protocolServer struct {
 	t *testing.T
 	// server is what Terraform 1.14 and later talk to; actions are still a separate
-	// interface of terraform-plugin-go.
-	server tfprotov6.ProviderServerWithActions
+	// interface of terraform-plugin-go, deprecated only for its coming merge into ProviderServer.
+	server tfprotov6.ProviderServerWithActions //nolint:staticcheck // no other interface has the action methods yet
 	schema *tfprotov6.GetProviderSchemaResponse
 }
 
@@ -44,7 +44,7 @@ func newProtocolServer(t *testing.T, e *accEnv, clock clockwork.Clock) *protocol
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, ok := plain.(tfprotov6.ProviderServerWithActions)
+	server, ok := plain.(tfprotov6.ProviderServerWithActions) //nolint:staticcheck // see protocolServer.server
 	if !ok {
 		t.Fatalf("the provider's server %T serves no actions", plain)
 	}
