@@ -96,7 +96,9 @@ func fixtureEntra(t *testing.T) azure.Preflight {
 	})
 	ts := httptest.NewTLSServer(mux)
 	t.Cleanup(ts.Close)
-	return azure.Preflight{AuthorityHost: ts.URL + "/", Transport: ts.Client()}
+	// Graph too is this server (which serves no app role assignments): the pre-flight sends
+	// nothing beyond loopback.
+	return azure.Preflight{AuthorityHost: ts.URL + "/", GraphEndpoint: ts.URL, Transport: ts.Client()}
 }
 
 // TestPreflight_againstEntraIDFormats checks the pre-flight against answers in Entra ID's own

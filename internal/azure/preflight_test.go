@@ -34,7 +34,9 @@ func entra(t *testing.T) azure.Preflight {
 	}
 	ts := httptest.NewTLSServer(emu.EntraHandler())
 	t.Cleanup(ts.Close)
-	return azure.Preflight{Environment: "public", AuthorityHost: ts.URL + "/", Transport: ts.Client()}
+	// The emulator serves Microsoft Graph on the same host: the pre-flight sends nothing beyond
+	// loopback.
+	return azure.Preflight{Environment: "public", AuthorityHost: ts.URL + "/", GraphEndpoint: ts.URL, Transport: ts.Client()}
 }
 
 // preflightCase is a Check of the pre-flight and its expected outcome: success when reason
