@@ -4,17 +4,12 @@ package client
 // struct tags), enumerations and error codes. Adapting to a server that differs from the
 // contract is a change here and nowhere else. openapi.yaml describes the same contract.
 
-import (
-	"time"
-
-	"github.com/segura/terraform-provider-segura/internal/azure"
-)
+import "time"
 
 // Paths, relative to the base URL.
 const (
-	pathToken        = "/oauth2/token"
-	pathAPIBase      = "/api/cloud-entitlements/v1"
-	pathAzureTenants = pathAPIBase + "/azure/tenants"
+	pathToken   = "/oauth2/token"
+	pathAPIBase = "/api/cloud-entitlements/v1"
 	// pathReprocess follows a connection's path.
 	pathReprocess = "/reprocess"
 )
@@ -50,6 +45,11 @@ const (
 	CodeNotFound               = "not_found"
 	CodeTenantAlreadyConnected = "tenant_already_connected"
 	CodeSecretInUse            = "secret_in_use"
+	// CodeAlreadyConnected and CodeCredentialInUse are the other kinds' conflicts: what the
+	// key names has a connection; the credential belongs to another connection.
+	CodeAlreadyConnected    = "already_connected"
+	CodeCredentialInUse     = "credential_in_use"
+	CodeAWSConnectionFailed = "aws_connection_failed"
 	CodeIdempotencyKeyInUse    = "idempotency_key_in_use"
 	CodeAzureConnectionFailed  = "azure_connection_failed"
 	CodeIdempotencyKeyReused   = "idempotency_key_reused"
@@ -64,14 +64,17 @@ const (
 	CodeNotATokenEndpoint = "not_a_token_endpoint"
 )
 
-// Reasons of azure_connection_failed details. They are the words of package azure, which
-// the pre-flight and the emulator use too, so that the three can never disagree.
+// Reasons of the connection_failed details of each cloud.
 const (
-	ReasonInvalidClientSecret = azure.ReasonInvalidClientSecret
-	ReasonApplicationNotFound = azure.ReasonApplicationNotFound
-	ReasonTenantNotFound      = azure.ReasonTenantNotFound
-	ReasonMissingPermissions  = azure.ReasonMissingPermissions
-	ReasonMissingRole         = azure.ReasonMissingRole
+	ReasonInvalidClientSecret = "invalid_client_secret"
+	ReasonApplicationNotFound = "application_not_found"
+	ReasonTenantNotFound      = "tenant_not_found"
+	ReasonMissingPermissions  = "missing_permissions"
+	ReasonMissingRole         = "missing_role"
+	ReasonInvalidAccessKey    = "invalid_access_key"
+	ReasonMissingPolicy       = "missing_policy"
+	// ReasonOtherAccount is a validation_failed reason: new credentials of another account.
+	ReasonOtherAccount = "other_account"
 )
 
 // Field names, for matching error details to attributes.
@@ -83,29 +86,18 @@ const (
 	FieldIntegrationMode = "integration_mode"
 	FieldTags            = "tags"
 	FieldStatus          = "status"
+	FieldAccountID       = "account_id"
+	FieldAccessKeyID     = "access_key_id"
+	FieldSecretAccessKey = "secret_access_key"
 )
 
 // Limits of the contract's field rules, shared with plan-time validation.
 const (
 	NameMaxLength   = 128
 	SecretMaxLength = 1024
-	TagsMax         = 50
+	TagsMax         = 10
 	TagMaxLength    = 64
 )
-
-// AzureTenant is a connection of an Azure tenant to Cloud Entitlements. It never holds the
-// secret: the API does not return it.
-type AzureTenant struct {
-	TenantID        string          `json:"tenant_id"`
-	Name            string          `json:"name"`
-	ApplicationID   string          `json:"application_id"`
-	IntegrationMode string          `json:"integration_mode"`
-	Tags            []string        `json:"tags"`
-	Status          string          `json:"status"`
-	ConnectedAt     time.Time       `json:"connected_at"`
-	UpdatedAt       time.Time       `json:"updated_at"`
-	Synchronization Synchronization `json:"synchronization"`
-}
 
 // Synchronization is the read-only state of the analysis of a connected tenant.
 type Synchronization struct {
@@ -134,47 +126,8 @@ const (
 	SyncReasonInternal           = "internal"
 )
 
-// CreateAzureTenantInput is the body of a create. Status is optional (default active).
-type CreateAzureTenantInput struct {
-	Name            string   `json:"name"`
-	TenantID        string   `json:"tenant_id"`
-	ApplicationID   string   `json:"application_id"`
-	SecretValue     string   `json:"secret_value"`
-	IntegrationMode string   `json:"integration_mode"`
-	Tags            []string `json:"tags,omitempty"`
-	Status          string   `json:"status,omitempty"`
-}
-
-// UpdateAzureTenantInput is the body of a PATCH: a nil field is left unchanged; a non-nil
-// empty Tags clears the tags. Changing ApplicationID requires SecretValue.
-type UpdateAzureTenantInput struct {
-	Name            *string   `json:"name,omitempty"`
-	ApplicationID   *string   `json:"application_id,omitempty"`
-	SecretValue     *string   `json:"secret_value,omitempty"`
-	IntegrationMode *string   `json:"integration_mode,omitempty"`
-	Tags            *[]string `json:"tags,omitempty"`
-	Status          *string   `json:"status,omitempty"`
-}
-
 // MaxPageSize is the largest page the API serves.
 const MaxPageSize = 200
-
-// ListAzureTenantsInput filters a list. Every tag in Tags must be present on a connection.
-type ListAzureTenantsInput struct {
-	Status          string
-	IntegrationMode string
-	Tags            []string
-	// PageSize is the number of items a page, at most MaxPageSize; zero leaves the server's
-	// default (50).
-	PageSize  int
-	PageToken string
-}
-
-// AzureTenantPage is one page of a list.
-type AzureTenantPage struct {
-	Items         []AzureTenant `json:"items"`
-	NextPageToken string        `json:"next_page_token,omitempty"`
-}
 
 // errorEnvelope is the body of every non-2xx API response.
 type errorEnvelope struct {

@@ -19,7 +19,7 @@ func FuzzDecodeAPIError(f *testing.F) {
 		if status < 300 || status > 599 || secret == "" {
 			return
 		}
-		cl := call{method: http.MethodPost, path: pathAzureTenants}
+		cl := call{method: http.MethodPost, path: AzureTenants.Path}
 		// A secret found in the error's own wording (its method, path, status code and
 		// punctuation) cannot be masked there, and is no echo; real secrets are longer.
 		skeleton := (&APIError{Method: cl.method, Path: cl.path, StatusCode: status, Code: "-", Message: http.StatusText(status),
@@ -45,7 +45,7 @@ func FuzzTenantProblem(f *testing.F) {
 	f.Add([]byte(`{}`), "")
 	f.Fuzz(func(t *testing.T, body []byte, want string) {
 		var tenant AzureTenant
-		if json.Unmarshal(body, &tenant) != nil || tenant.problem(want) != "" {
+		if json.Unmarshal(body, &tenant) != nil || problemOf[AzureTenant](&tenant, "tenant", want) != "" {
 			return
 		}
 		if !uuidRE.MatchString(tenant.TenantID) || !uuidRE.MatchString(tenant.ApplicationID) ||

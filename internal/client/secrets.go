@@ -19,8 +19,9 @@ type nopLogger struct{}
 
 func (nopLogger) Debug(context.Context, string, map[string]any) {}
 
-// sensitiveFields are the JSON fields whose values are secrets, at any depth of a body.
-var sensitiveFields = []string{FieldSecretValue, "client_secret", "access_token"}
+// sensitiveFields are the JSON fields whose values are secrets, at any depth of a body: every
+// kind's secret fields, and the token request's.
+var sensitiveFields = slices.Concat([]string{"client_secret", "access_token"}, AzureTenants.Secrets, AWSAccounts.Secrets)
 
 // secretsOf are the secrets a call sends: the client secret and the sensitive fields of body.
 func (c *Client) secretsOf(body []byte) []string {

@@ -13,9 +13,9 @@ import (
 // fails the plan.
 func TestSameSettings_everySetting(t *testing.T) {
 	ctx := context.Background()
-	connected := client.AzureTenant{TenantID: "11111111-1111-4111-8111-111111111111", Name: "Prod",
-		ApplicationID: "aaaaaaaa-0000-4000-8000-000000000001", IntegrationMode: "read", Tags: []string{"a", "b"},
-		Status: client.StatusActive, ConnectedAt: time.Now()}
+	connected := client.AzureTenant{TenantID: "11111111-1111-4111-8111-111111111111",
+		ApplicationID: "aaaaaaaa-0000-4000-8000-000000000001", IntegrationMode: "read",
+		Connection: client.Connection{Name: "Prod", Tags: []string{"a", "b"}, Status: client.StatusActive, ConnectedAt: time.Now()}}
 	var plan azureTenantResourceModel
 	if diags := plan.fromAPI(ctx, &connected); diags.HasError() {
 		t.Fatal(diags)

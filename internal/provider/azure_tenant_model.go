@@ -96,7 +96,7 @@ const (
 	descAppID    = "Application (client) ID of the app registration Cloud Entitlements signs in with, a UUID in any letter case."
 	descMode     = "`read` (\"Read\") or `read_write` (\"Read and Write\"). Each needs its own Microsoft Graph application " +
 		"permissions; see the `segura_azure_required_permissions` data source."
-	descTags        = "Tags: distinct strings of 1 to 64 characters, no leading or trailing space; at most 50."
+	descTags        = "Tags: distinct strings of 1 to 64 characters, no leading or trailing space; at most 10 (Segura's limit)."
 	descStatus      = "`active` or `inactive` (the Status switch). Inactive connections are kept but not synchronized."
 	descConnectedAt = "When the tenant was connected (RFC 3339)."
 	descSync        = "The analysis of the tenant by Cloud Entitlements, read-only: `state` is `pending`, `running`, " +

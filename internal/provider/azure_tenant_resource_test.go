@@ -335,7 +335,7 @@ func TestAccAzureTenant_invalidConfigurationsNeverReachTheAPI(t *testing.T) {
 		return e.config(c.hcl())
 	}
 	var manyTags []string
-	for i := range 51 {
+	for i := range client.TagsMax + 1 { // one more than Segura allows
 		manyTags = append(manyTags, fmt.Sprint("tag", i))
 	}
 	cases := []struct {
@@ -360,7 +360,7 @@ func TestAccAzureTenant_invalidConfigurationsNeverReachTheAPI(t *testing.T) {
 		{with(func(c *tenantConfig) { c.tags = []string{" prod"} }), `Invalid tags(.|\n)*space`},
 		{with(func(c *tenantConfig) { c.tags = []string{strings.Repeat("t", 65)} }), `Invalid tags(.|\n)*at most 64`},
 		{with(func(c *tenantConfig) { c.tags = []string{"a\nb"} }), `Invalid tags(.|\n)*control`},
-		{with(func(c *tenantConfig) { c.tags = manyTags }), `tags(.|\n)*at most 50`},
+		{with(func(c *tenantConfig) { c.tags = manyTags }), `tags(.|\n)*at most 10`},
 		{e.config(fmt.Sprintf(`resource "segura_azure_tenant" "test" {
   tenant_id        = %q
   application_id   = %q

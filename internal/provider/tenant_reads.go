@@ -27,7 +27,7 @@ type tenantReads struct {
 	reads int
 	// written are the connections this process has begun to write (create, update, delete).
 	written map[string]bool
-	pages   *client.Pages
+	pages   *client.Pages[client.AzureTenant, *client.AzureTenant]
 	read    int // pages read
 	items   map[string]client.AzureTenant
 	// complete: every page was read; failed: a page failed, so the listing tells no more.
