@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,7 +154,7 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 			r = withLatency(r, time.Duration(f.LatencyMS)*time.Millisecond)
 			// A create waits after it has claimed its Idempotency-Key, so that a test can
 			// send the same key while the first request is in flight; the rest wait here.
-			if route != "POST "+tenantsPath {
+			if !isCreateRoute(route) {
 				s.pause(r)
 			}
 		}
@@ -179,6 +180,11 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		s.count(route, strconv.Itoa(sw.status))
 	})
+}
+
+// isCreateRoute reports whether route is the create of a kind.
+func isCreateRoute(route string) bool {
+	return slices.ContainsFunc(kinds, func(k *kind) bool { return route == "POST "+k.path })
 }
 
 // writeFault answers an injected error in the form that the route's real clients parse:
@@ -296,7 +302,9 @@ func checkFaultStatus(f Fault) error {
 func (s *Server) Reset() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.setTenantsLocked(nil)
+	for _, k := range kinds {
+		s.setConnectionsLocked(k, nil)
+	}
 	s.idempotency = map[string]*idemEntry{}
 	s.controls = controls{counts: map[string]map[string]int{}}
 	return s.saveLocked()

@@ -19,7 +19,6 @@ import (
 // Paths of the contract, as the server sees them.
 const (
 	apiBase      = "/api/cloud-entitlements/v1"
-	tenantsPath  = apiBase + "/azure/tenants"
 	tokenPath    = "/oauth2/token"
 	controlPath  = "/_emulator"
 	maxBodyBytes = 1 << 20
@@ -81,15 +80,14 @@ type Server struct {
 	opts    Options
 	started time.Time
 
-	mu          sync.Mutex
-	tenants     map[string]*tenantRecord // by lowercase tenant ID
-	tokens      map[string]issuedToken   // by access token
-	idempotency map[string]*idemEntry    // by the caller's client ID and the key
+	mu sync.Mutex
+	// collections are the connections of each kind.
+	collections map[*kind]*collection
+	tokens      map[string]issuedToken // by access token
+	idempotency map[string]*idemEntry  // by the caller's client ID, the collection and the key
 	// secretSalt salts the hashes of secrets; it is kept in the state file.
 	secretSalt []byte
-	// secretOwners indexes the connections by the hash of their secret.
-	secretOwners map[string]string
-	controls     controls
+	controls   controls
 
 	mux *http.ServeMux
 }
@@ -124,12 +122,14 @@ func New(opts Options) (*Server, error) {
 		opts.DefaultPageSize = pageSizeDefault
 	}
 	s := &Server{
-		opts:         opts,
-		started:      opts.Clock.Now(),
-		tenants:      map[string]*tenantRecord{},
-		secretOwners: map[string]string{},
-		tokens:       map[string]issuedToken{},
-		idempotency:  map[string]*idemEntry{},
+		opts:        opts,
+		started:     opts.Clock.Now(),
+		collections: map[*kind]*collection{},
+		tokens:      map[string]issuedToken{},
+		idempotency: map[string]*idemEntry{},
+	}
+	for _, k := range kinds {
+		s.setConnectionsLocked(k, nil)
 	}
 	s.controls.counts = map[string]map[string]int{}
 	s.secretSalt = make([]byte, 16)
@@ -154,12 +154,14 @@ func (s *Server) routes() {
 		s.mux.Handle(pattern, s.instrument(pattern, s.authenticated(h)))
 	}
 	s.mux.Handle("POST "+tokenPath, s.instrument("POST "+tokenPath, http.HandlerFunc(s.handleToken)))
-	api("GET "+tenantsPath, s.handleList)
-	api("POST "+tenantsPath, s.handleCreate)
-	api("GET "+tenantsPath+"/{tenant_id}", s.handleGet)
-	api("PATCH "+tenantsPath+"/{tenant_id}", s.handleUpdate)
-	api("DELETE "+tenantsPath+"/{tenant_id}", s.handleDelete)
-	api(ReprocessRoute, s.handleReprocess)
+	for _, k := range kinds {
+		api("GET "+k.path, s.handleList(k))
+		api("POST "+k.path, s.handleCreate(k))
+		api("GET "+k.itemPattern(), s.handleGet(k))
+		api("PATCH "+k.itemPattern(), s.handleUpdate(k))
+		api("DELETE "+k.itemPattern(), s.handleDelete(k))
+		api("POST "+k.reprocessPattern(), s.handleReprocess(k))
+	}
 	s.mux.HandleFunc(AWSPath, s.handleAWS)
 	s.routeControls()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

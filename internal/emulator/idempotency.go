@@ -18,33 +18,36 @@ type idemEntry struct {
 	expires  time.Time
 }
 
-func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
-	if !ok {
-		return
+func (s *Server) handleCreate(k *kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, ok := readBody(w, r)
+		if !ok {
+			return
+		}
+		key := r.Header.Get("Idempotency-Key")
+		if key == "" {
+			s.create(k, w, body)
+			return
+		}
+		if len(key) > 255 {
+			writeError(w, http.StatusBadRequest, codeValidationFailed, "Idempotency-Key is too long",
+				detail{Field: "Idempotency-Key", Reason: "too_long", Message: "must be 1 to 255 characters"})
+			return
+		}
+		// Keys are scoped to the client that sent them, so that two service accounts never
+		// share one, and to the collection, whose answers alone a key may replay.
+		scoped := clientIDOf(r) + "\x00" + k.path + "\x00" + key
+		entry := s.claimKey(w, scoped, sha256.Sum256(body))
+		if entry == nil {
+			return
+		}
+		s.pause(r)
+		rec := &recorder{header: w.Header()}
+		s.create(k, rec, body)
+		s.settleKey(scoped, entry, rec)
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(rec.buf.Bytes())
 	}
-	key := r.Header.Get("Idempotency-Key")
-	if key == "" {
-		s.create(w, body)
-		return
-	}
-	if len(key) > 255 {
-		writeError(w, http.StatusBadRequest, codeValidationFailed, "Idempotency-Key is too long",
-			detail{Field: "Idempotency-Key", Reason: "too_long", Message: "must be 1 to 255 characters"})
-		return
-	}
-	// Keys are scoped to the client that sent them: two service accounts never share one.
-	scoped := clientIDOf(r) + "\x00" + key
-	entry := s.claimKey(w, scoped, sha256.Sum256(body))
-	if entry == nil {
-		return
-	}
-	s.pause(r)
-	rec := &recorder{header: w.Header()}
-	s.create(rec, body)
-	s.settleKey(scoped, entry, rec)
-	w.WriteHeader(rec.status)
-	_, _ = w.Write(rec.buf.Bytes())
 }
 
 // claimKey reserves the key before the create runs, so that a retry sent while the first

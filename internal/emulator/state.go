@@ -11,11 +11,35 @@ import (
 	"time"
 )
 
-// stateFile is what -state-file holds: the connections, with argon2id hashes of their
-// secrets only, and the salt of those hashes.
+// stateFile is what -state-file holds: the connections of every kind, by key, with argon2id
+// hashes of their secrets only, and the salt of those hashes.
 type stateFile struct {
-	SecretSalt []byte                   `json:"secret_salt"`
-	Tenants    map[string]*tenantRecord `json:"tenants"`
+	SecretSalt []byte `json:"secret_salt"`
+	// Tenants are the Azure tenants' connections, where state files have held them from the
+	// first, so that the files of earlier emulators load as they are.
+	Tenants map[string]*record `json:"tenants"`
+	// Connections are those of every other kind, by the kind's stateName.
+	Connections map[string]map[string]*record `json:"connections,omitempty"`
+}
+
+// of is the connections of k in st.
+func (st *stateFile) of(k *kind) map[string]*record {
+	if k == azureTenants {
+		return st.Tenants
+	}
+	return st.Connections[k.stateName]
+}
+
+// set makes conns the connections of k in st.
+func (st *stateFile) set(k *kind, conns map[string]*record) {
+	if k == azureTenants {
+		st.Tenants = conns
+		return
+	}
+	if st.Connections == nil {
+		st.Connections = map[string]map[string]*record{}
+	}
+	st.Connections[k.stateName] = conns
 }
 
 // tempStatePattern names the temporary files saveLocked writes before it renames one over the
@@ -47,10 +71,12 @@ func (s *Server) load() error {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return fmt.Errorf("state file %s: %w", s.opts.StateFile, err)
 	}
-	if len(st.SecretSalt) == 0 && len(st.Tenants) > 0 {
-		return fmt.Errorf("state file %s: its secret hashes have no salt; it was written by an older emulator: delete it", s.opts.StateFile)
+	for _, k := range kinds {
+		if len(st.SecretSalt) == 0 && len(st.of(k)) > 0 {
+			return fmt.Errorf("state file %s: its secret hashes have no salt; it was written by an older emulator: delete it", s.opts.StateFile)
+		}
+		s.setConnectionsLocked(k, st.of(k))
 	}
-	s.setTenantsLocked(st.Tenants)
 	if len(st.SecretSalt) > 0 {
 		s.secretSalt = st.SecretSalt
 	}
@@ -63,7 +89,11 @@ func (s *Server) saveLocked() error {
 	if s.opts.StateFile == "" {
 		return nil
 	}
-	b, err := json.MarshalIndent(stateFile{SecretSalt: s.secretSalt, Tenants: s.tenants}, "", "  ")
+	st := stateFile{SecretSalt: s.secretSalt}
+	for _, k := range kinds {
+		st.set(k, s.collections[k].conns)
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
 	}

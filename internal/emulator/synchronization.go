@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -34,7 +33,7 @@ type syncState struct {
 // running), and each later one begins 15 minutes after the one before ended. A run's outcome
 // is decided against the directory at its end. While a run is pending or running, last_run_at
 // is the run before it, of this chain or (LastRun) of the one before the last restart.
-func (s *Server) syncOf(t *tenantRecord, now time.Time) syncState {
+func (s *Server) syncOf(t *record, now time.Time) syncState {
 	if t.FrozenSync != nil {
 		return *t.FrozenSync
 	}
@@ -55,17 +54,16 @@ func (s *Server) syncOf(t *tenantRecord, now time.Time) syncState {
 
 // currentRun is when the run under way at now, or else the last one finished, started, and
 // whether it is the first run since SyncStartedAt.
-func (s *Server) currentRun(t *tenantRecord, now time.Time) (time.Time, bool) {
+func (s *Server) currentRun(t *record, now time.Time) (time.Time, bool) {
 	period := s.opts.SyncDuration + syncCadence
 	n := max(0, now.Sub(t.SyncStartedAt)) / period
 	return t.SyncStartedAt.Add(n * period), n == 0
 }
 
-// finishedRun is the run of t that ended at end: succeeded, or failed with the directory's
-// reason and message, and the next run 15 minutes after end.
-func (s *Server) finishedRun(t *tenantRecord, end time.Time) syncState {
-	reason, msg := s.opts.Directory.synchronize(t.TenantID, t.ApplicationID, t.DirectorySecret, t.IntegrationMode,
-		max(0, end.Sub(s.started)))
+// finishedRun is the run of t that ended at end: succeeded, or failed with the reason and
+// message of its kind's synchronize, and the next run 15 minutes after end.
+func (s *Server) finishedRun(t *record, end time.Time) syncState {
+	reason, msg := t.kind.synchronize(s, t, max(0, end.Sub(s.started)))
 	last, next := end.Truncate(time.Second), end.Add(syncCadence).Truncate(time.Second)
 	out := syncState{State: syncSucceeded, LastRunAt: &last, NextRunAt: &next, Message: msg}
 	if reason != "" {
@@ -76,7 +74,7 @@ func (s *Server) finishedRun(t *tenantRecord, end time.Time) syncState {
 
 // runBefore is the run that ended before the run that started at start: the chain's previous
 // one, or, for the first run of the chain, the last run before the restart (nil if none).
-func (s *Server) runBefore(t *tenantRecord, start time.Time, first bool) *syncState {
+func (s *Server) runBefore(t *record, start time.Time, first bool) *syncState {
 	if first {
 		return t.LastRun
 	}
@@ -86,7 +84,7 @@ func (s *Server) runBefore(t *tenantRecord, start time.Time, first bool) *syncSt
 
 // lastFinished is t's last finished run at now, without next_run_at, since no run follows it
 // once it is kept apart; nil when none has finished.
-func (s *Server) lastFinished(t *tenantRecord, now time.Time) *syncState {
+func (s *Server) lastFinished(t *record, now time.Time) *syncState {
 	var run *syncState
 	switch start, first := s.currentRun(t, now); {
 	case t.FrozenSync != nil && t.FrozenSync.LastRunAt != nil:
@@ -109,14 +107,14 @@ func (s *Server) lastFinished(t *tenantRecord, now time.Time) *syncState {
 
 // restartSync starts next's synchronization again at now, its first run pending. The last
 // run that old, the connection as it was, finished stays as last_run_at until a new one ends.
-func (s *Server) restartSync(old, next *tenantRecord, now time.Time) {
+func (s *Server) restartSync(old, next *record, now time.Time) {
 	next.LastRun = s.lastFinished(old, now)
 	next.SyncStartedAt, next.FrozenSync = now, nil
 }
 
 // freezeSync keeps, while next is inactive, the last run that old finished, or pending when
 // none has: a run under way when the connection is deactivated is abandoned.
-func (s *Server) freezeSync(old, next *tenantRecord, now time.Time) {
+func (s *Server) freezeSync(old, next *record, now time.Time) {
 	frozen := syncState{State: syncPending}
 	if last := s.lastFinished(old, now); last != nil {
 		frozen = *last
@@ -126,7 +124,7 @@ func (s *Server) freezeSync(old, next *tenantRecord, now time.Time) {
 
 // resynchronize sets next's synchronization: deactivation freezes it; new credentials or
 // reactivation start a fresh one, since inactive connections are not synchronized.
-func (s *Server) resynchronize(old, next *tenantRecord, credentialsChange bool, now time.Time) {
+func (s *Server) resynchronize(old, next *record, credentialsChange bool, now time.Time) {
 	switch {
 	case next.Status == statusInactive && old.Status == statusActive:
 		s.freezeSync(old, next, now)
@@ -138,32 +136,34 @@ func (s *Server) resynchronize(old, next *tenantRecord, credentialsChange bool, 
 // handleReprocess is Setup's Reprocess: a run starts now and the answer shows it pending,
 // unless a run is already pending or running, which is answered instead; an inactive
 // connection is refused, since inactive connections are not synchronized.
-func (s *Server) handleReprocess(w http.ResponseWriter, r *http.Request) {
-	id := strings.ToLower(r.PathValue("tenant_id"))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.tenants[id]
-	switch {
-	case t == nil:
-		writeNotFound(w, id)
-		return
-	case t.Status == statusInactive:
-		writeError(w, http.StatusConflict, codeConnectionInactive, "the connection of Azure tenant "+id+
-			" is inactive, and inactive connections are not synchronized: activate it first (status active), which starts a synchronization")
-		return
+func (s *Server) handleReprocess(k *kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := k.canonKey(r.PathValue(k.key))
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		t := s.collections[k].conns[key]
+		switch {
+		case t == nil:
+			writeNotFound(w, k, key)
+			return
+		case t.Status == statusInactive:
+			writeError(w, http.StatusConflict, codeConnectionInactive, "the connection of "+k.noun+" "+key+
+				" is inactive, and inactive connections are not synchronized: activate it first (status active), which starts a synchronization")
+			return
+		}
+		now := s.now()
+		if st := s.syncOf(t, now).State; st == syncPending || st == syncRunning {
+			writeJSON(w, http.StatusAccepted, s.viewAt(t, now))
+			return
+		}
+		next := *t
+		s.restartSync(t, &next, now)
+		s.putLocked(key, &next)
+		if err := s.saveLocked(); err != nil {
+			s.putLocked(key, t)
+			writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
+			return
+		}
+		writeJSON(w, http.StatusAccepted, s.viewAt(&next, now))
 	}
-	now := s.now()
-	if st := s.syncOf(t, now).State; st == syncPending || st == syncRunning {
-		writeJSON(w, http.StatusAccepted, s.viewAt(t, now))
-		return
-	}
-	next := *t
-	s.restartSync(t, &next, now)
-	s.putLocked(id, &next)
-	if err := s.saveLocked(); err != nil {
-		s.putLocked(id, t)
-		writeError(w, http.StatusInternalServerError, codeInternal, "saving state: "+err.Error())
-		return
-	}
-	writeJSON(w, http.StatusAccepted, s.viewAt(&next, now))
 }
