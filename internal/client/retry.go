@@ -48,6 +48,9 @@ func (a *attempts) record(ctx context.Context, resp *http.Response, err error) {
 	if resp != nil && err == nil {
 		a.status, a.header = resp.StatusCode, resp.Header
 		a.body, _ = io.ReadAll(resp.Body) // wholeAnswers read it into memory
+		// Closing, not only reading, ends the request's timer (request_timeout): an answer
+		// read to the end without Close keeps it until it fires.
+		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(a.body))
 		if resp.StatusCode != http.StatusUnauthorized && a.token != nil {
 			a.token.accepted.Store(true)
