@@ -261,3 +261,124 @@ func TestOpenAPI_emulatorConformsToTheDocument(t *testing.T) {
 		t.Logf("exercised:\n%s", strings.Join(seen, "\n"))
 	}
 }
+
+// TestOpenAPI_awsAccountsConformToTheDocument: every operation of the AWS accounts'
+// collection, with each status the emulator gives it, straight on the wire, against
+// openapi.yaml.
+func TestOpenAPI_awsAccountsConformToTheDocument(t *testing.T) {
+	const (
+		accounts = "/api/cloud-entitlements/v1/aws/accounts"
+		account1 = "111122223333"
+		account2 = "444455556666"
+		direct   = `"access_key_id":"AKIADIRECTREADER0001","secret_access_key":"DirectReader/Secret+Key/0000000000000000"`
+		root     = `"access_key_id":"AKIAROOTKEY000000001","secret_access_key":"RootKey/Secret+Key/000000000000000000000"`
+		other    = `"access_key_id":"AKIAOTHERACCOUNT0001","secret_access_key":"OtherAccount/Secret+Key/0000000000000000"`
+		group    = `"access_key_id":"AKIAGROUPREADER00001"`
+		wrong    = `"secret_access_key":"Wrong/Secret+Key/00000000000000000000000"`
+	)
+	awsDir, err := emulator.LoadAWSDirectory("../emulator/testdata/aws.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, emulator.Options{AWS: awsDir})
+	conf := newConformance(t, e.url)
+	hc := &http.Client{Transport: conf}
+	token := func(id, secret string) string {
+		t.Helper()
+		resp, err := hc.PostForm(e.url+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := jsonDecode(resp.Body, &tok); err != nil {
+			t.Fatal(err)
+		}
+		return tok.AccessToken
+	}
+	admin, viewer := token(emulator.DemoClientID, emulator.DemoClientSecret), token(emulator.DemoViewerID, emulator.DemoViewerSecret)
+	call := func(tok, method, path, body string, want int, header ...string) {
+		t.Helper()
+		var r io.Reader
+		if body != "" {
+			r = strings.NewReader(body)
+		}
+		req, err := http.NewRequest(method, e.url+path, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != want {
+			t.Errorf("%s %s %s: %d %s (%v), want %d", method, path, body, resp.StatusCode, b, err, want)
+		}
+	}
+	item := accounts + "/" + account1
+
+	call(admin, "POST", accounts, `{"name":"P",`+direct+`,"tags":["b","a"]}`, http.StatusCreated, "Idempotency-Key", "k")
+	call(admin, "POST", accounts, `{"name":"P",`+direct+`,"tags":["b","a"]}`, http.StatusCreated, "Idempotency-Key", "k") // replayed
+	call(admin, "POST", accounts, `{"name":"P",`+root+`}`, http.StatusConflict)                                           // already_connected
+	call(admin, "POST", accounts, `{"name":"P","access_key_id":"AKIAOTHERACCOUNT0001",`+wrong+`}`, http.StatusUnprocessableEntity)
+	call(admin, "POST", accounts, `{"name":"",`+other+`}`, http.StatusBadRequest)
+	call(viewer, "POST", accounts, `{"name":"P",`+other+`}`, http.StatusForbidden)
+	call(admin, "GET", item, "", http.StatusOK)
+	call(admin, "GET", accounts+"/"+account2, "", http.StatusNotFound)
+	call(admin, "PATCH", item, `{"name":"New name","account_id":"`+account1+`"}`, http.StatusOK)
+	call(admin, "PATCH", item, `{`+group+`}`, http.StatusBadRequest) // the secret is required with the key ID
+	call(admin, "PATCH", item, `{`+group+`,`+wrong+`}`, http.StatusUnprocessableEntity)
+	call(admin, "PATCH", item, `{`+other+`}`, http.StatusBadRequest) // other_account
+	call(admin, "PATCH", accounts+"/"+account2, `{"name":"x"}`, http.StatusNotFound)
+	call(admin, "POST", accounts, `{"name":"P",`+other+`}`, http.StatusCreated)
+	call(admin, "PATCH", accounts+"/"+account2, `{`+direct+`}`, http.StatusConflict) // credential_in_use
+	call(admin, "GET", accounts+"?page_size=1&status=active&tag=a&tag=b", "", http.StatusOK)
+	call(admin, "GET", accounts+"?page_size=1&page_token=MTExMTIyMjIzMzMz", "", http.StatusOK) // after 111122223333
+	call(admin, "GET", accounts+"?page_token=forged", "", http.StatusBadRequest)
+	for _, status := range []int{429, 500, 502, 503, 504} {
+		e.fault(emulator.Fault{Route: "GET " + accounts, Status: status, RetryAfter: 1, Count: 1})
+		call(admin, "GET", accounts, "", status)
+	}
+	e.clock.Advance(time.Minute)
+	call(admin, "POST", item+"/reprocess", "", http.StatusAccepted)
+	call(admin, "POST", item+"/reprocess", "", http.StatusAccepted)
+	call(admin, "POST", accounts+"/999988887777/reprocess", "", http.StatusNotFound)
+	call(admin, "PATCH", item, `{"status":"inactive"}`, http.StatusOK)
+	call(admin, "POST", item+"/reprocess", "", http.StatusConflict)
+	e.emu.RevokeTokens()
+	call(admin, "DELETE", accounts+"/"+account2, "", http.StatusUnauthorized)
+	admin = token(emulator.DemoClientID, emulator.DemoClientSecret)
+	call(admin, "DELETE", accounts+"/"+account2, "", http.StatusNoContent)
+	call(admin, "DELETE", accounts+"/"+account2, "", http.StatusNotFound)
+
+	const p = "/api/cloud-entitlements/v1/aws/accounts"
+	want := []string{
+		"GET " + p + " OK", "GET " + p + " Bad Request", "GET " + p + " Too Many Requests",
+		"GET " + p + " Internal Server Error", "GET " + p + " Bad Gateway", "GET " + p + " Service Unavailable",
+		"GET " + p + " Gateway Timeout",
+		"POST " + p + " Created", "POST " + p + " Bad Request", "POST " + p + " Forbidden", "POST " + p + " Conflict",
+		"POST " + p + " Unprocessable Entity",
+		"GET " + p + "/{account_id} OK", "GET " + p + "/{account_id} Not Found",
+		"PATCH " + p + "/{account_id} OK", "PATCH " + p + "/{account_id} Bad Request", "PATCH " + p + "/{account_id} Not Found",
+		"PATCH " + p + "/{account_id} Conflict", "PATCH " + p + "/{account_id} Unprocessable Entity",
+		"DELETE " + p + "/{account_id} No Content", "DELETE " + p + "/{account_id} Not Found",
+		"DELETE " + p + "/{account_id} Unauthorized",
+		"POST " + p + "/{account_id}/reprocess Accepted", "POST " + p + "/{account_id}/reprocess Not Found",
+		"POST " + p + "/{account_id}/reprocess Conflict",
+	}
+	for _, w := range want {
+		if !conf.seen[w] {
+			t.Errorf("not exercised: %s", w)
+		}
+	}
+}

@@ -501,8 +501,8 @@ func (s *Server) handleUpdate(k *kind) http.HandlerFunc {
 			}
 			if k.keyFromCredential && verified != key {
 				writeValidation(w, []detail{{Field: k.inUse[0], Reason: "other_account",
-					Message: "belongs to " + k.noun + " " + verified + ", not to " + key + ": give a credential of " + key +
-						", or connect " + verified + " as a connection of its own"}})
+					Message: "belongs to " + k.noun + " " + verified + ", not to " + key + ": this connection takes credentials of " +
+						key + " only; connect " + verified + " with a connection of its own"}})
 				return
 			}
 		}

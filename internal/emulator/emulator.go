@@ -184,6 +184,10 @@ const (
 	codeInternal              = "internal"
 	codeUnavailable           = "unavailable"
 	codeConnectionInactive    = "connection_inactive"
+	// The conflicts and the verification failure of the kinds after the Azure tenant.
+	codeAlreadyConnected    = "already_connected"
+	codeCredentialInUse     = "credential_in_use"
+	codeAWSConnectionFailed = "aws_connection_failed"
 )
 
 type detail struct {

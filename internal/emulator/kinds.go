@@ -128,7 +128,7 @@ func (k *kind) itemPattern() string      { return k.path + "/{" + k.key + "}" }
 func (k *kind) reprocessPattern() string { return k.itemPattern() + "/reprocess" }
 
 // kinds are the kinds of connection the emulator serves.
-var kinds = []*kind{azureTenants}
+var kinds = []*kind{azureTenants, awsAccounts}
 
 // secretText is what the hash of a connection's secrets is taken of: the values of the kind's
 // secret fields, in order.
