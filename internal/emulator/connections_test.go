@@ -2,9 +2,11 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"golang.org/x/crypto/argon2"
@@ -48,5 +50,38 @@ func TestStateFile_loadsAFileOfTheFirstEmulators(t *testing.T) {
 	}
 	if a := h.do("POST", tenantsPath, tenantBody(tenantB, appB1, "old-secret", "read")); a.errCode() != codeSecretInUse {
 		t.Errorf("the secret of an old state file's connection: %d %s, want %s", a.status, a.raw, codeSecretInUse)
+	}
+}
+
+// TestTags_atMostTenForEveryKind: Segura allows up to 10 tags (its Home page): ten are kept,
+// an eleventh is refused with validation_failed on tags, in a create and in a PATCH, for
+// every kind.
+func TestTags_atMostTenForEveryKind(t *testing.T) {
+	ten := []string{"t01", "t02", "t03", "t04", "t05", "t06", "t07", "t08", "t09", "t10"}
+	eleven := append(slices.Clone(ten), "t11")
+	h := newHarness(t, Options{AWS: loadAWS(t)})
+	for _, k := range []struct {
+		collection, item string
+		body             func() map[string]any
+	}{
+		{tenantsPath, tenantsPath + "/" + tenantA, func() map[string]any { return tenantBody(tenantA, appA1, "s", "read") }},
+		{AWSAccountsPath, AWSAccountsPath + "/" + account1, func() map[string]any { return awsBody("P", keyDirect) }},
+	} {
+		b := k.body()
+		b["tags"] = eleven
+		if a := h.do("POST", k.collection, b); a.status != http.StatusBadRequest || a.errCode() != codeValidationFailed ||
+			!a.hasDetail("tags", "too_many") || a.message() != "tags at most 10 tags" {
+			t.Errorf("%s: a create with 11 tags: %d %s, want 400 tags too_many", k.collection, a.status, a.raw)
+		}
+		b["tags"] = ten
+		if a := h.do("POST", k.collection, b); a.status != http.StatusCreated || fmt.Sprint(a.body["tags"]) != fmt.Sprint(ten) {
+			t.Errorf("%s: a create with 10 tags: %d %s", k.collection, a.status, a.raw)
+		}
+		if a := h.do("PATCH", k.item, map[string]any{"tags": eleven}); a.status != http.StatusBadRequest || !a.hasDetail("tags", "too_many") {
+			t.Errorf("%s: a PATCH with 11 tags: %d %s, want 400 tags too_many", k.item, a.status, a.raw)
+		}
+		if a := h.do("GET", k.item, nil); fmt.Sprint(a.body["tags"]) != fmt.Sprint(ten) {
+			t.Errorf("%s: a refused PATCH changed the tags: %s", k.item, a.raw)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package emulator
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -14,8 +15,9 @@ import (
 const (
 	nameMax   = 128
 	secretMax = 1024
-	tagsMax   = 50
-	tagMax    = 64
+	// tagsMax is Segura's limit: "up to 10 tags" (its Home page).
+	tagsMax = 10
+	tagMax  = 64
 )
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -71,7 +73,7 @@ func checkStatus(v string) []detail {
 
 func checkTags(tags []string) []detail {
 	if len(tags) > tagsMax {
-		return []detail{{Field: "tags", Reason: "too_many", Message: "at most 50 tags"}}
+		return []detail{{Field: "tags", Reason: "too_many", Message: "at most " + strconv.Itoa(tagsMax) + " tags"}}
 	}
 	var out []detail
 	for i, t := range tags {
