@@ -25,6 +25,8 @@ func main() {
 	certFile := flag.String("entra-cert-file", "", "write the Entra ID service's self-signed certificate (PEM) here, for SSL_CERT_FILE")
 	stateFile := flag.String("state-file", "", "keep connections in this file across restarts")
 	directory := flag.String("directory", "", "Azure directory fixture (JSON); without it any well-formed credentials connect (demo mode)")
+	awsDirectory := flag.String("aws-directory", "", "AWS directory fixture (JSON) that STS, IAM and the AWS accounts' verification follow; "+
+		"without it any access key of the form AKIA and 16 upper-case letters or digits connects an account derived from it (demo mode)")
 	clientID := flag.String("client-id", emulator.DemoClientID, "client ID the token endpoint accepts")
 	clientSecret := flag.String("client-secret", emulator.DemoClientSecret, "client secret the token endpoint accepts")
 	tokenLifetime := flag.Duration("token-lifetime", time.Hour, "lifetime of access tokens")
@@ -34,18 +36,25 @@ func main() {
 	if err := run(*listen, *entraListen, *certFile, emulator.Options{
 		ClientID: *clientID, ClientSecret: *clientSecret, TokenLifetime: *tokenLifetime,
 		SyncDuration: *syncDuration, StateFile: *stateFile,
-	}, *directory); err != nil {
+	}, *directory, *awsDirectory); err != nil {
 		log.Fatalf("segura-emulator: %v", err)
 	}
 }
 
-func run(listen, entraListen, certFile string, opts emulator.Options, directory string) error {
+func run(listen, entraListen, certFile string, opts emulator.Options, directory, awsDirectory string) error {
 	if directory != "" {
 		d, err := emulator.LoadDirectory(directory)
 		if err != nil {
 			return err
 		}
 		opts.Directory = d
+	}
+	if awsDirectory != "" {
+		d, err := emulator.LoadAWSDirectory(awsDirectory)
+		if err != nil {
+			return err
+		}
+		opts.AWS = d
 	}
 	srv, err := emulator.New(opts)
 	if err != nil {
@@ -61,13 +70,10 @@ func run(listen, entraListen, certFile string, opts emulator.Options, directory 
 	errs := make(chan error, 2)
 	go func() { errs <- api.Serve(ln) }()
 
-	mode := "demo mode: any well-formed Azure credentials connect"
-	if directory != "" {
-		mode = "Azure directory " + directory
-	}
 	fmt.Printf("segura-emulator: API        http://%s/api/cloud-entitlements/v1\n", ln.Addr())
 	fmt.Printf("segura-emulator: token URL  http://%s/oauth2/token (client %s)\n", ln.Addr(), opts.ClientID)
 	fmt.Printf("segura-emulator: controls   http://%s/_emulator/\n", ln.Addr())
+	fmt.Printf("segura-emulator: AWS        http://%s%s (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_IAM)\n", ln.Addr(), emulator.AWSPath)
 
 	if entraListen != "" {
 		entra, err := serveEntra(&lc, entraListen, certFile, srv.EntraHandler(), errs)
@@ -76,8 +82,21 @@ func run(listen, entraListen, certFile string, opts emulator.Options, directory 
 		}
 		servers = append(servers, entra)
 	}
-	fmt.Printf("segura-emulator: %s\n", mode)
+	fmt.Printf("segura-emulator: %s\n", mode(directory, awsDirectory))
 	return serveUntilSignal(errs, servers)
+}
+
+// mode says what credentials the emulator accepts: each cloud's fixture, or demo mode.
+func mode(directory, awsDirectory string) string {
+	switch {
+	case directory != "" && awsDirectory != "":
+		return "Azure directory " + directory + "; AWS directory " + awsDirectory
+	case directory != "":
+		return "Azure directory " + directory + "; demo mode for AWS: any well-formed access key connects"
+	case awsDirectory != "":
+		return "AWS directory " + awsDirectory + "; demo mode for Azure: any well-formed Azure credentials connect"
+	}
+	return "demo mode: any well-formed Azure or AWS credentials connect"
 }
 
 // serveEntra serves the Entra ID token service over TLS, because MSAL (and so azidentity)
