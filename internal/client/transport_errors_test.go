@@ -5,9 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"io"
-	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,31 +16,6 @@ import (
 	"github.com/segura/terraform-provider-segura/internal/emulator"
 	"github.com/segura/terraform-provider-segura/internal/testutil"
 )
-
-// countingServer counts the connections that reach h.
-type countingServer struct {
-	*httptest.Server
-	conns atomic.Int64
-}
-
-func startCounting(t *testing.T, h http.Handler, tlsConfig *tls.Config) *countingServer {
-	t.Helper()
-	s := &countingServer{Server: httptest.NewUnstartedServer(h)}
-	s.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the test's own doing
-	s.Config.ConnState = func(_ net.Conn, state http.ConnState) {
-		if state == http.StateNew {
-			s.conns.Add(1)
-		}
-	}
-	if tlsConfig == nil {
-		s.Start()
-	} else {
-		s.TLS = tlsConfig
-		s.StartTLS()
-	}
-	t.Cleanup(s.Close)
-	return s
-}
 
 // finalClient is a client of rawURL that would retry without end, quickly, were a failure
 // retried: only the rule for final failures can end its call after one attempt.
@@ -61,7 +33,7 @@ func finalClient(t *testing.T, rawURL string, transport http.RoundTripper) *clie
 // attempt, and its error says which address, what went wrong and what to change.
 func TestClient_failuresNoRetryMends(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-	trustAll := func(s *countingServer) http.RoundTripper {
+	trustAll := func(s *httptest.Server) http.RoundTripper {
 		pool := x509.NewCertPool()
 		pool.AddCert(s.Certificate())
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -70,34 +42,36 @@ func TestClient_failuresNoRetryMends(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		// start starts the server and gives the URL to call and the client's transport.
-		start func(t *testing.T) (*countingServer, string, http.RoundTripper)
+		// start starts the server, counting its connections, and gives the URL to call and
+		// the client's transport.
+		start func(t *testing.T, conns *atomic.Int64) (string, http.RoundTripper)
 		title string
 		says  []string
 	}{
-		{"plain HTTP behind https", func(t *testing.T) (*countingServer, string, http.RoundTripper) {
-			s := startCounting(t, ok, nil)
-			return s, strings.Replace(s.URL, "http://", "https://", 1), nil
+		{"plain HTTP behind https", func(t *testing.T, conns *atomic.Int64) (string, http.RoundTripper) {
+			s := testutil.CountingServer(t, ok, nil, conns)
+			return strings.Replace(s.URL, "http://", "https://", 1), nil
 		}, "Plain HTTP where https:// was given", []string{"answered in plain HTTP", "url (SEGURA_URL)", "https://127.0.0.1:"}},
-		{"certificate not trusted", func(t *testing.T) (*countingServer, string, http.RoundTripper) {
-			s := startCounting(t, ok, &tls.Config{})
-			return s, s.URL, nil
+		{"certificate not trusted", func(t *testing.T, conns *atomic.Int64) (string, http.RoundTripper) {
+			s := testutil.CountingServer(t, ok, &tls.Config{}, conns)
+			return s.URL, nil
 		}, "Certificate not trusted", []string{"not trust", "SSL_CERT_FILE", "issued by"}},
-		{"certificate for another name", func(t *testing.T) (*countingServer, string, http.RoundTripper) {
-			s := startCounting(t, ok, &tls.Config{})
+		{"certificate for another name", func(t *testing.T, conns *atomic.Int64) (string, http.RoundTripper) {
+			s := testutil.CountingServer(t, ok, &tls.Config{}, conns)
 			// httptest's certificate holds example.com, 127.0.0.1 and ::1, not localhost.
-			return s, strings.Replace(s.URL, "127.0.0.1", "localhost", 1), trustAll(s)
+			return strings.Replace(s.URL, "127.0.0.1", "localhost", 1), trustAll(s)
 		}, "Certificate for another host", []string{"example.com", "not for localhost"}},
-		{"handshake refused", func(t *testing.T) (*countingServer, string, http.RoundTripper) {
-			s := startCounting(t, ok, &tls.Config{MaxVersion: tls.VersionTLS12})
+		{"handshake refused", func(t *testing.T, conns *atomic.Int64) (string, http.RoundTripper) {
+			s := testutil.CountingServer(t, ok, &tls.Config{MaxVersion: tls.VersionTLS12}, conns)
 			tr := trustAll(s).(*http.Transport)
 			tr.TLSClientConfig.MinVersion = tls.VersionTLS13
-			return s, s.URL, tr
+			return s.URL, tr
 		}, "TLS handshake failed", []string{"TLS version", "protocol version"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s, rawURL, transport := tc.start(t)
+			var conns atomic.Int64
+			rawURL, transport := tc.start(t, &conns)
 			c := finalClient(t, rawURL, transport)
 			// Three seconds of fast retries would be hundreds of attempts: ample for one.
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -118,7 +92,7 @@ func TestClient_failuresNoRetryMends(t *testing.T) {
 				}
 			}
 			// One attempt of the token request; a second would be a retry.
-			if n := s.conns.Load(); n != 1 {
+			if n := conns.Load(); n != 1 {
 				t.Errorf("%d connections, want 1: the failure was retried", n)
 			}
 		})

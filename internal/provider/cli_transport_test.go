@@ -4,11 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/pem"
-	"io"
-	"log"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+
+	"github.com/segura/terraform-provider-segura/internal/testutil"
 )
 
 // TestAccCLI_failuresNoRetryMends: a url that can never work (plain HTTP behind https://, a
@@ -34,21 +31,21 @@ func TestAccCLI_failuresNoRetryMends(t *testing.T) {
 		says  []string
 	}{
 		{"plain HTTP behind https", func(t *testing.T, conns *atomic.Int64) (string, []byte) {
-			s := countConns(t, e.emu, conns, nil)
+			s := testutil.CountingServer(t, e.emu, nil, conns)
 			return strings.Replace(s.URL, "http://", "https://", 1), nil
 		}, []string{"Error: Plain HTTP where https:// was given", "server gave HTTP response to HTTPS client", "url (SEGURA_URL)"}},
 		{"certificate not trusted", func(t *testing.T, conns *atomic.Int64) (string, []byte) {
-			s := countConns(t, e.emu, conns, &tls.Config{})
+			s := testutil.CountingServer(t, e.emu, &tls.Config{}, conns)
 			return s.URL, nil
 		}, []string{"Error: Certificate not trusted", "SSL_CERT_FILE"}},
 		{"certificate for another name", func(t *testing.T, conns *atomic.Int64) (string, []byte) {
-			s := countConns(t, e.emu, conns, &tls.Config{})
+			s := testutil.CountingServer(t, e.emu, &tls.Config{}, conns)
 			return strings.Replace(s.URL, "127.0.0.1", "localhost", 1), s.Certificate().Raw
 		}, []string{"Error: Certificate for another host", "not for localhost"}},
 		{"no cipher suite in common", func(t *testing.T, conns *atomic.Int64) (string, []byte) {
 			// RSA key exchange, which Go's clients no longer offer.
-			s := countConns(t, e.emu, conns, &tls.Config{MaxVersion: tls.VersionTLS12,
-				CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_GCM_SHA256}})
+			s := testutil.CountingServer(t, e.emu, &tls.Config{MaxVersion: tls.VersionTLS12,
+				CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_GCM_SHA256}}, conns)
 			return s.URL, s.Certificate().Raw
 		}, []string{"Error: TLS handshake failed", "handshake failure"}},
 	}
@@ -75,27 +72,6 @@ func TestAccCLI_failuresNoRetryMends(t *testing.T) {
 			}
 		})
 	}
-}
-
-// countConns serves the emulator behind a server that counts its connections: over TLS with
-// tlsConfig, or plain HTTP when it is nil.
-func countConns(t *testing.T, h http.Handler, conns *atomic.Int64, tlsConfig *tls.Config) *httptest.Server {
-	t.Helper()
-	s := httptest.NewUnstartedServer(h)
-	s.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the test's own doing
-	s.Config.ConnState = func(_ net.Conn, state http.ConnState) {
-		if state == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	if tlsConfig == nil {
-		s.Start()
-	} else {
-		s.TLS = tlsConfig
-		s.StartTLS()
-	}
-	t.Cleanup(s.Close)
-	return s
 }
 
 // certFile writes cert (DER), or nothing, as the only certificate the provider trusts.

@@ -5,8 +5,14 @@ package testutil
 
 import (
 	"context"
+	"crypto/tls"
+	"io"
+	"log"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,4 +75,26 @@ func IsConflict(err error, codes ...string) bool {
 // HasAzureFailure reports whether err is an azure_connection_failed error with that reason.
 func HasAzureFailure(err error, reason string) bool {
 	return slices.ContainsFunc(client.AzureFailures(err), func(d client.ErrorDetail) bool { return d.Reason == reason })
+}
+
+// CountingServer serves h over TLS with tlsConfig, or plain HTTP when it is nil, and counts
+// the connections that reach it in conns. Its log of refused handshakes is dropped: tests
+// that use it refuse them on purpose.
+func CountingServer(t testing.TB, h http.Handler, tlsConfig *tls.Config, conns *atomic.Int64) *httptest.Server {
+	t.Helper()
+	s := httptest.NewUnstartedServer(h)
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	if tlsConfig == nil {
+		s.Start()
+	} else {
+		s.TLS = tlsConfig
+		s.StartTLS()
+	}
+	t.Cleanup(s.Close)
+	return s
 }
