@@ -47,16 +47,16 @@ const (
 	CodeSecretInUse            = "secret_in_use"
 	// CodeAlreadyConnected and CodeCredentialInUse are the other kinds' conflicts: what the
 	// key names has a connection; the credential belongs to another connection.
-	CodeAlreadyConnected    = "already_connected"
-	CodeCredentialInUse     = "credential_in_use"
-	CodeAWSConnectionFailed = "aws_connection_failed"
-	CodeIdempotencyKeyInUse    = "idempotency_key_in_use"
-	CodeAzureConnectionFailed  = "azure_connection_failed"
-	CodeIdempotencyKeyReused   = "idempotency_key_reused"
-	CodeRateLimited            = "rate_limited"
-	CodeInternal               = "internal"
-	CodeConnectionInactive     = "connection_inactive"
-	CodeUnavailable            = "unavailable"
+	CodeAlreadyConnected      = "already_connected"
+	CodeCredentialInUse       = "credential_in_use"
+	CodeAWSConnectionFailed   = "aws_connection_failed"
+	CodeIdempotencyKeyInUse   = "idempotency_key_in_use"
+	CodeAzureConnectionFailed = "azure_connection_failed"
+	CodeIdempotencyKeyReused  = "idempotency_key_reused"
+	CodeRateLimited           = "rate_limited"
+	CodeInternal              = "internal"
+	CodeConnectionInactive    = "connection_inactive"
+	CodeUnavailable           = "unavailable"
 	// CodeInvalidClient is the OAuth 2.0 error of the token endpoint (RFC 6749 section 5.2).
 	CodeInvalidClient = "invalid_client"
 	// CodeNotATokenEndpoint is the client's own code, never the server's: the token URL
