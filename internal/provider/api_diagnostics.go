@@ -12,15 +12,19 @@ import (
 	"github.com/segura/terraform-provider-segura/internal/redact"
 )
 
-// attributeOf maps a field of the API to the attribute of the resource that sets it.
-var attributeOf = map[string]path.Path{
-	client.FieldName:            path.Root("name"),
-	client.FieldTenantID:        path.Root("tenant_id"),
-	client.FieldApplicationID:   path.Root("application_id"),
-	client.FieldSecretValue:     path.Root("secret_value"),
-	client.FieldIntegrationMode: path.Root("integration_mode"),
-	client.FieldTags:            path.Root("tags"),
-	client.FieldStatus:          path.Root("status"),
+// attributeOf is the attribute of the resource that sets a field of the API: the attribute of
+// the same name, shared or of a kind; false for a field that no attribute sets (page_size).
+func attributeOf(field string) (path.Path, bool) {
+	switch field {
+	case client.FieldName, client.FieldTags, client.FieldStatus:
+		return path.Root(field), true
+	}
+	for _, k := range kinds {
+		if _, ok := k.attributes()[field]; ok {
+			return path.Root(field), true
+		}
+	}
+	return path.Path{}, false
 }
 
 // action is what a diagnostic says was attempted: a verb with the kind's words ("connect
@@ -93,7 +97,7 @@ func requestRef(id string) string {
 
 // addAttributeError adds a diagnostic on the attribute that sets field, or on the resource.
 func addAttributeError(diags *diag.Diagnostics, field, summary, detail string) {
-	if p, ok := attributeOf[field]; ok {
+	if p, ok := attributeOf(field); ok {
 		diags.AddAttributeError(p, summary, detail)
 	} else {
 		diags.AddError(summary, detail)

@@ -89,8 +89,11 @@ type kindTexts struct {
 	missingSecret [2]string
 }
 
-// kinds are the kinds of connection of the provider.
-var kinds = []*kind{&azureTenant}
+// kinds are the kinds of connection of the provider; set by init, since the kinds' own
+// diagnostics look through them.
+var kinds []*kind
+
+func init() { kinds = []*kind{&azureTenant} }
 
 // act is what a diagnostic says was attempted on the connection of key ("" for several).
 func (k *kind) act(verb, key string) action {
