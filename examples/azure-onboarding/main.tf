@@ -3,7 +3,7 @@
 # permissions of the integration mode, admin consent for each, a client secret, the Azure
 # roles on the scope to analyse (Role Based Access Control Administrator limited by a
 # condition to assigning Reader), and the connection itself. No time_sleep is needed: the
-# segura provider waits out Entra ID propagation (azure_propagation_timeout).
+# segura provider waits out Entra ID propagation (propagation_timeout).
 terraform {
   required_version = ">= 1.11" # secret_value_wo; use secret_value on older versions
   required_providers {

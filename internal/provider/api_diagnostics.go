@@ -4,50 +4,53 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
-	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/redact"
 )
 
-// attributeOf maps a field of the API to the attribute of the resource that sets it.
-var attributeOf = map[string]path.Path{
-	client.FieldName:            path.Root("name"),
-	client.FieldTenantID:        path.Root("tenant_id"),
-	client.FieldApplicationID:   path.Root("application_id"),
-	client.FieldSecretValue:     path.Root("secret_value"),
-	client.FieldIntegrationMode: path.Root("integration_mode"),
-	client.FieldTags:            path.Root("tags"),
-	client.FieldStatus:          path.Root("status"),
+// attributeOf is the attribute of the resource that sets a field of the API: the attribute of
+// the same name, shared or of a kind; false for a field that no attribute sets (page_size).
+func attributeOf(field string) (path.Path, bool) {
+	switch field {
+	case client.FieldName, client.FieldTags, client.FieldStatus:
+		return path.Root(field), true
+	}
+	for _, k := range kinds {
+		if _, ok := k.attributes()[field]; ok {
+			return path.Root(field), true
+		}
+	}
+	return path.Path{}, false
 }
 
-// action is what a diagnostic says was attempted: a verb and, when the action concerns one
-// connection, its Azure tenant ID.
-type action struct{ verb, tenantID string }
+// action is what a diagnostic says was attempted: a verb with the kind's words ("connect
+// Azure tenant", made by kind.act) and, when the action concerns one connection, its key.
+type action struct{ verb, key string }
 
 func (a action) String() string {
-	if a.tenantID == "" {
+	if a.key == "" {
 		return a.verb
 	}
-	return a.verb + " Azure tenant " + a.tenantID
+	return a.verb + " " + a.key
 }
 
-const summaryAlreadyConnected = "Azure tenant already connected"
+// summaryAlreadyConnected titles the refusal of a connection that already exists.
+func (k *kind) summaryAlreadyConnected() string { return k.what + " already connected" }
 
-// alreadyConnected says what to do about a create of a tenant that has a connection.
-func alreadyConnected(tenantID string) string {
-	return fmt.Sprintf("Cloud Entitlements already has a connection for Azure tenant %[1]s, and allows one per tenant.\n\n"+
-		"If another segura_azure_tenant in this configuration has the same tenant_id, keep only one of them. "+
+// alreadyConnected says what to do about a create of a connection that already exists.
+func (k *kind) alreadyConnected(key string) string {
+	return fmt.Sprintf("Cloud Entitlements already has a connection for %[2]s %[1]s, and allows one per %[4]s.\n\n"+
+		"If another segura_%[3]s in this configuration has the same %[5]s, keep only one of them. "+
 		"Otherwise bring the existing connection under Terraform instead of creating it:\n\n"+
-		"    terraform import segura_azure_tenant.<resource name> %[1]s\n\n"+
+		"    terraform import segura_%[3]s.<resource name> %[1]s\n\n"+
 		"or, in configuration:\n\n"+
-		"    import {\n      to = segura_azure_tenant.<resource name>\n      id = \"%[1]s\"\n    }\n\n"+
+		"    import {\n      to = segura_%[3]s.<resource name>\n      id = \"%[1]s\"\n    }\n\n"+
 		"With Terraform 1.14 and later, `terraform query -generate-config-out=FILE` with a list block of "+
-		"segura_azure_tenant writes the import and resource blocks of every existing connection.", tenantID)
+		"segura_%[3]s writes the import and resource blocks of every existing connection.", key, k.what, k.typeName, k.noun, k.key)
 }
 
 // addAPIError turns an error of the client into one diagnostic per cause that says what to
@@ -94,7 +97,7 @@ func requestRef(id string) string {
 
 // addAttributeError adds a diagnostic on the attribute that sets field, or on the resource.
 func addAttributeError(diags *diag.Diagnostics, field, summary, detail string) {
-	if p, ok := attributeOf[field]; ok {
+	if p, ok := attributeOf(field); ok {
 		diags.AddAttributeError(p, summary, detail)
 	} else {
 		diags.AddError(summary, detail)
@@ -132,6 +135,16 @@ func addTokenError(diags *diag.Diagnostics, action action, e *client.TokenError)
 // addAnswerError explains an answer of the API that is not a success.
 func addAnswerError(diags *diag.Diagnostics, action action, apiErr *client.APIError) {
 	ref := requestRef(apiErr.RequestID)
+	for _, k := range kinds {
+		// Each kind's own refusals have codes of their own.
+		if apiErr.Code == k.codeAlreadyConnected {
+			addAttributeError(diags, k.key, k.summaryAlreadyConnected(), k.alreadyConnected(action.key)+ref)
+			return
+		}
+		if k.explainVerdict(diags, action, apiErr, ref) {
+			return
+		}
+	}
 	switch apiErr.Code {
 	case client.CodeValidationFailed:
 		if len(apiErr.Details) == 0 {
@@ -140,23 +153,8 @@ func addAnswerError(diags *diag.Diagnostics, action action, apiErr *client.APIEr
 		for _, d := range apiErr.Details {
 			addAttributeError(diags, d.Field, "Invalid "+d.Field, fmt.Sprintf("Segura refused %s (%s): %s%s", d.Field, d.Reason, d.Message, ref))
 		}
-	case client.CodeTenantAlreadyConnected:
-		addAttributeError(diags, client.FieldTenantID, summaryAlreadyConnected, alreadyConnected(action.tenantID)+ref)
-	case client.CodeSecretInUse:
-		addAttributeError(diags, client.FieldSecretValue, "Client secret already in use",
-			"This client secret already belongs to another connected Azure tenant. Each tenant needs a secret of its "+
-				"own app registration: create a new client secret under Certificates & secrets of this tenant's "+
-				"application and use its value."+ref)
-	case client.CodeAzureConnectionFailed:
-		for _, d := range apiErr.Details {
-			field, summary, detail := explainAzureFailure(d)
-			addAttributeError(diags, field, summary, detail+ref)
-		}
-		if len(apiErr.Details) == 0 {
-			diags.AddError("Azure rejected the connection", apiErr.Message+ref)
-		}
 	case client.CodeNotFound:
-		diags.AddError("Azure tenant connection not found",
+		diags.AddError("Connection not found",
 			fmt.Sprintf("Could not %s: the connection no longer exists in Cloud Entitlements; it was probably "+
 				"deleted outside Terraform. Run terraform apply again to connect it anew.%s", action, ref))
 	case client.CodeForbidden:
@@ -216,68 +214,6 @@ func addGiveUp(diags *diag.Diagnostics, action action, gu *client.GiveUpError) {
 		fmt.Sprintf("Could not %s: the operation's deadline came %s. Requests that got a 429, a 5xx or no answer are "+
 			"retried until then: raise the resource's timeouts to wait longer, or try again later.%s",
 			action, attemptsText(gu.Attempts), last))
-}
-
-// explainAzureFailure puts one reason of azure_connection_failed into plain words, with what
-// to grant or fix.
-func explainAzureFailure(d client.ErrorDetail) (field, summary, detail string) {
-	switch d.Reason {
-	case client.ReasonInvalidClientSecret:
-		return client.FieldSecretValue, "Azure refused the client secret",
-			"Microsoft Entra ID refused the client secret (AADSTS7000215): it is wrong, expired, or so new that it has " +
-				"not propagated yet. Use the secret's Value, not its Secret ID, from Certificates & secrets of the app registration."
-	case client.ReasonApplicationNotFound:
-		return client.FieldApplicationID, "Application not found in the tenant",
-			"Microsoft Entra ID has no application with this application_id in the tenant (AADSTS700016). Use the " +
-				"Application (client) ID of an app registration in that tenant; a new registration can take a few minutes to propagate."
-	case client.ReasonTenantNotFound:
-		return client.FieldTenantID, "Azure tenant not found",
-			"Microsoft Entra ID has no tenant with this tenant_id (AADSTS90002). Use the Directory (tenant) ID shown on " +
-				"the Overview page of Microsoft Entra ID."
-	case client.ReasonMissingPermissions:
-		return client.FieldApplicationID, "Microsoft Graph permissions missing",
-			"The application lacks admin consent for these application permissions of Microsoft Graph (the API " +
-				"whose application ID is " + azure.GraphAppID + ", not your app registration):\n" +
-				permissionBullets(d.Missing) +
-				"\n\nAdd them under API permissions of the app registration and grant admin consent " +
-				"(with azuread: required_resource_access and azuread_app_role_assignment)."
-	case client.ReasonMissingRole:
-		return client.FieldApplicationID, "Azure roles missing",
-			"The application's service principal lacks these Azure roles:\n" +
-				roleBullets(d.Missing) +
-				"\n\nAssign them on the subscriptions or management groups to analyse " +
-				"(with azurerm: azurerm_role_assignment)."
-	}
-	return d.Field, "Azure rejected the connection", d.String()
-}
-
-// permissionBullets lists Microsoft Graph permissions by name, each with its app role ID.
-func permissionBullets(names []string) string {
-	return bullets(names, "app role", func(name string) (string, bool) {
-		p, ok := azure.PermissionByName(name)
-		return p.ID, ok
-	})
-}
-
-// roleBullets lists Azure roles by name, each with its role definition ID.
-func roleBullets(names []string) string {
-	return bullets(names, "role definition", func(name string) (string, bool) {
-		r, ok := azure.RoleByName(name)
-		return r.ID, ok
-	})
-}
-
-// bullets lists names one a line, each with its GUID when idOf knows it.
-func bullets(names []string, idKind string, idOf func(string) (string, bool)) string {
-	var b strings.Builder
-	for _, name := range names {
-		if id, ok := idOf(name); ok {
-			fmt.Fprintf(&b, "\n  - %s (%s %s)", name, idKind, id)
-		} else {
-			fmt.Fprintf(&b, "\n  - %s", name)
-		}
-	}
-	return b.String()
 }
 
 // maskDiagnostics replaces every secret in the texts of diags, whatever put it there: a server

@@ -8,10 +8,12 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
+	"github.com/segura/terraform-provider-segura/internal/uuidtype"
 )
 
 // TestAddOperationError_oneDiagnosticPerCause: a cause that propagation retries gave up on is
@@ -111,12 +113,13 @@ func TestTokenThrottling_isNoRefusal(t *testing.T) {
 // connection whose mode changes) signs in to nothing, so it warns of no skipped pre-flight;
 // with a secret, an unreachable Entra ID is warned of.
 func TestVerified_noPreflightWithoutASecret(t *testing.T) {
-	r := &azureTenantResource{data: &providerData{clock: clockwork.NewFakeClock(),
+	r := &connectionResource{kind: &azureTenant, data: &providerData{clock: clockwork.NewFakeClock(),
 		preflight: &azure.Preflight{AuthorityHost: "https://127.0.0.1:1/", GraphEndpoint: "https://127.0.0.1:1"}}}
 	for secret, warns := range map[string]bool{"": false, "a-secret": true} {
 		var diags diag.Diagnostics
-		err := r.verified(context.Background(), &diags, "11111111-1111-4111-8111-111111111111",
-			"aaaaaaaa-0000-4000-8000-000000000001", secret, "read", func(context.Context) error { return nil })
+		plan := values{"tenant_id": uuidtype.NewValue("11111111-1111-4111-8111-111111111111"),
+			"application_id": uuidtype.NewValue("aaaaaaaa-0000-4000-8000-000000000001"), "integration_mode": types.StringValue("read")}
+		err := r.verified(context.Background(), &diags, plan, secret, func(context.Context) error { return nil })
 		if err != nil || (diags.WarningsCount() == 1) != warns {
 			t.Errorf("secret %q: %v, %v; want a warning: %v", secret, err, diags, warns)
 		}

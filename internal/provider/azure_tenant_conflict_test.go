@@ -16,11 +16,11 @@ func TestSameSettings_everySetting(t *testing.T) {
 	connected := client.AzureTenant{TenantID: "11111111-1111-4111-8111-111111111111",
 		ApplicationID: "aaaaaaaa-0000-4000-8000-000000000001", IntegrationMode: "read",
 		Connection: client.Connection{Name: "Prod", Tags: []string{"a", "b"}, Status: client.StatusActive, ConnectedAt: time.Now()}}
-	var plan azureTenantResourceModel
-	if diags := plan.fromAPI(ctx, &connected); diags.HasError() {
+	plan, diags := azureTenant.connection(ctx, &connected)
+	if diags.HasError() {
 		t.Fatal(diags)
 	}
-	if !sameSettings(ctx, plan, &connected) {
+	if !azureTenant.sameSettings(ctx, plan, &connected) {
 		t.Fatal("a connection with every setting of the plan is not the same")
 	}
 	for name, change := range map[string]func(*client.AzureTenant){
@@ -34,7 +34,7 @@ func TestSameSettings_everySetting(t *testing.T) {
 	} {
 		other := connected
 		change(&other)
-		if sameSettings(ctx, plan, &other) {
+		if azureTenant.sameSettings(ctx, plan, &other) {
 			t.Errorf("%s differs, yet the settings are the same", name)
 		}
 	}

@@ -126,7 +126,7 @@ func TestAccCLI_planCheckOfAConnectionThatExists(t *testing.T) {
 	failed, warned := map[string]bool{}, false
 	for _, d := range diagnostics(out) {
 		switch {
-		case d.kind == "Error" && d.summary == summaryAlreadyConnected:
+		case d.kind == "Error" && d.summary == azureTenant.summaryAlreadyConnected():
 			if !strings.Contains(d.text, "terraform import segura_azure_tenant.<resource name>") {
 				t.Errorf("the error of %s lacks the import command:\n%s", d.resource, d.text)
 			}

@@ -64,7 +64,7 @@ func TestAccCLI_tokenRefusalsAreNoVerdicts(t *testing.T) {
 		if err == nil || !strings.Contains(out, "Segura refused the credentials") {
 			t.Errorf("%s: the plan did not fail on the credentials (%v):\n%s", code, err, out)
 		}
-		for _, verdict := range []string{summaryAlreadyConnected, "Client secret already in use", "Azure rejected", "Invalid "} {
+		for _, verdict := range []string{azureTenant.summaryAlreadyConnected(), "Client secret already in use", "Azure rejected", "Invalid "} {
 			if strings.Contains(out, verdict) {
 				t.Errorf("%s: the plan gives the verdict %q that nobody gave:\n%s", code, verdict, out)
 			}

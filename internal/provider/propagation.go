@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"github.com/jonboulle/clockwork"
-
-	"github.com/segura/terraform-provider-segura/internal/azure"
-	"github.com/segura/terraform-provider-segura/internal/client"
 )
 
 // Backoff between propagation retries.
@@ -21,28 +17,28 @@ const (
 	propagationMaxWait   = 15 * time.Second
 )
 
-// propagationReason says why err may be Entra ID propagation, or "" when it is another error:
-// a pre-flight Failure, or an azure_connection_failed whose every reason can propagate.
-func propagationReason(err error) string {
-	var f *azure.Failure
-	if errors.As(err, &f) {
-		if f.CanPropagate() {
-			return f.Reason
+// propagationRule is how a kind's cloud propagates new credentials: which refusals
+// propagation explains, how long to wait for it by default, and the words that say so.
+type propagationRule struct {
+	// reason says why err may be propagation, or "" when it is another error.
+	reason func(err error) string
+	// window is the default of propagation_timeout for the kind.
+	window time.Duration
+	// words name the wait in the timeouts' descriptions: "Entra ID propagation".
+	words string
+	// service is what propagates ("Microsoft Entra ID"), cloud what answers ("Azure"), why
+	// what takes a while, and settings the settings that bound the wait.
+	service, cloud, why, settings string
+}
+
+// ruleOf is the propagation rule of the kind whose refusal err is, or nil.
+func ruleOf(err error) *propagationRule {
+	for _, k := range kinds {
+		if k.propagation.reason(err) != "" {
+			return &k.propagation
 		}
-		return ""
 	}
-	details := client.AzureFailures(err)
-	if len(details) == 0 {
-		return ""
-	}
-	var reasons []string
-	for _, d := range details {
-		if !azure.Propagating(d.Reason) {
-			return ""
-		}
-		reasons = append(reasons, d.Reason)
-	}
-	return strings.Join(reasons, ", ")
+	return nil
 }
 
 // propagationGaveUp is the last propagation error once the window has closed.
@@ -51,7 +47,7 @@ type propagationGaveUp struct {
 	tries  int
 	waited time.Duration
 	reason string
-	// window is azure_propagation_timeout as set.
+	// window is propagation_timeout as set.
 	window time.Duration
 	// interrupted: Terraform asked the provider to stop during a wait.
 	interrupted bool
@@ -63,11 +59,10 @@ func (e *propagationGaveUp) Unwrap() error { return e.last }
 // propagationLogEvery is how often a wait for propagation says, at INFO, that it still waits.
 const propagationLogEvery = 30 * time.Second
 
-// untilPropagated runs op until it succeeds, fails for a reason other than Entra ID
-// propagation, or the window (or what is left of ctx's deadline, if sooner) leaves no time for
+// until runs op until it succeeds, fails for a reason other than the cloud's propagation, or the window (or what is left of ctx's deadline, if sooner) leaves no time for
 // another try. It waits on clock, and says at INFO when the wait begins and every
 // propagationLogEvery after, what it waits for and until when.
-func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Duration, op func(context.Context) error) error {
+func (p *propagationRule) until(ctx context.Context, clock clockwork.Clock, window time.Duration, op func(context.Context) error) error {
 	// A context's deadline is a wall-clock time: what is left of it is measured once, and the
 	// tries and waits are counted on the clock from there.
 	budget := window
@@ -80,7 +75,7 @@ func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Dur
 	wait := propagationFirstWait
 	for try := 1; ; try++ {
 		err := op(ctx)
-		reason := propagationReason(err)
+		reason := p.reason(err)
 		if err == nil || reason == "" {
 			return err
 		}
@@ -95,18 +90,18 @@ func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Dur
 			"waited": waited.Round(time.Second).String(), "until": until}
 		switch {
 		case try == 1:
-			tflog.Info(ctx, fmt.Sprintf("Waiting for Microsoft Entra ID to accept the credentials: Azure answered %s. "+
-				"A secret, application, consent or role made in the last minutes takes a while to reach every Entra ID "+
-				"server, and Terraform shows \"Still creating...\" or \"Still modifying...\" meanwhile. The provider tries "+
-				"again until %s (azure_propagation_timeout, %s, or the resource's timeouts if sooner), then fails with "+
-				"Azure's answer; azure_propagation_timeout = \"0s\" turns this wait off.", reason, until, durationText(window)), fields)
+			tflog.Info(ctx, fmt.Sprintf("Waiting for %s to accept the credentials: %s answered %s. "+
+				"%s, and Terraform shows \"Still creating...\" or \"Still modifying...\" meanwhile. The provider tries "+
+				"again until %s (%s: %s, or the resource's timeouts if sooner), then fails with "+
+				"%s's answer; propagation_timeout = \"0s\" turns this wait off.", p.service, p.cloud, reason, p.why, until,
+				p.settings, durationText(window), p.cloud), fields)
 			said = clock.Now()
 		case clock.Since(said) >= propagationLogEvery:
-			tflog.Info(ctx, fmt.Sprintf("Still waiting for Microsoft Entra ID to accept the credentials: Azure answered "+
-				"%s on try %d, %s after the first; trying until %s.", reason, try, waited.Round(time.Second), until), fields)
+			tflog.Info(ctx, fmt.Sprintf("Still waiting for %s to accept the credentials: %s answered "+
+				"%s on try %d, %s after the first; trying until %s.", p.service, p.cloud, reason, try, waited.Round(time.Second), until), fields)
 			said = clock.Now()
 		default:
-			tflog.Debug(ctx, "Entra ID propagation: trying again", fields)
+			tflog.Debug(ctx, p.words+": trying again", fields)
 		}
 		select {
 		case <-ctx.Done():
@@ -119,35 +114,42 @@ func untilPropagated(ctx context.Context, clock clockwork.Clock, window time.Dur
 }
 
 // addOperationError turns an error of a create or update into diagnostics: a pre-flight
-// Failure or an API error, one diagnostic per cause. When propagation retries gave up, the
-// cause's own diagnostic says what was retried and how to wait longer.
+// verdict or an API error, one diagnostic per cause. When propagation retries gave up, the
+// cause's own diagnostic says what was retried and how to wait longer. The kind of the error
+// gives the words.
 func addOperationError(diags *diag.Diagnostics, action action, err error) {
 	var gaveUp *propagationGaveUp
-	if errors.As(err, &gaveUp) && gaveUp.interrupted {
+	rule := &propagationRule{}
+	if errors.As(err, &gaveUp) {
+		if r := ruleOf(gaveUp.last); r != nil {
+			rule = r
+		}
+	}
+	if gaveUp != nil && gaveUp.interrupted {
 		diags.AddError("Interrupted",
-			fmt.Sprintf("Could not %s: Terraform was asked to stop while the provider waited for Microsoft Entra ID to "+
-				"propagate the credentials (Azure answered %s, %d tries). Segura connected nothing. Run the same "+
-				"command again to finish.", action, gaveUp.reason, gaveUp.tries))
+			fmt.Sprintf("Could not %s: Terraform was asked to stop while the provider waited for %s to "+
+				"propagate the credentials (%s answered %s, %d tries). Segura connected nothing. Run the same "+
+				"command again to finish.", action, rule.service, rule.cloud, gaveUp.reason, gaveUp.tries))
 		return
 	}
 	var causes diag.Diagnostics
-	var f *azure.Failure
-	if errors.As(err, &f) {
-		field, summary, detail := explainAzureFailure(client.ErrorDetail{Reason: f.Reason, Missing: f.Missing})
-		if f.NotGranted {
-			detail += "\n\nMicrosoft Graph lists no app role assignment of the application for them: they were never " +
-				"granted, so the provider did not wait for Entra ID to propagate them."
+	explained := false
+	for _, k := range kinds {
+		if field, summary, detail, ok := k.explainPreflight(err); ok {
+			addAttributeError(&causes, field, summary, detail)
+			explained = true
+			break
 		}
-		detail += "\n\nFound by the Azure pre-flight check before anything was sent to Segura (azure_preflight)."
-		addAttributeError(&causes, field, summary, detail)
-	} else {
+	}
+	if !explained {
 		addAPIError(&causes, action, err)
 	}
 	if gaveUp != nil && gaveUp.window > 0 {
-		causes = withWaited(causes, fmt.Sprintf("\n\nThe provider waited for Microsoft Entra ID to propagate it: Azure "+
+		causes = withWaited(causes, fmt.Sprintf("\n\nThe provider waited for %s to propagate it: %s "+
 			"still answered %s after %d tries over %s. If this is not a mistake, wait longer: raise "+
-			"azure_propagation_timeout in the provider (SEGURA_AZURE_PROPAGATION_TIMEOUT), now %s, and, if needed, "+
-			"the resource's timeouts.", gaveUp.reason, gaveUp.tries, gaveUp.waited.Round(time.Second), durationText(gaveUp.window)))
+			"%s in the provider (SEGURA_PROPAGATION_TIMEOUT), now %s, and, if needed, "+
+			"the resource's timeouts.", rule.service, rule.cloud, gaveUp.reason, gaveUp.tries, gaveUp.waited.Round(time.Second),
+			rule.settings, durationText(gaveUp.window)))
 	}
 	diags.Append(causes...)
 }

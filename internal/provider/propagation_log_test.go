@@ -22,7 +22,7 @@ func TestUntilPropagated_saysWhyItWaits(t *testing.T) {
 	clock := newSkipClock()
 	start := clock.Now()
 	var triedAt []time.Duration
-	err := untilPropagated(ctx, clock, 3*time.Minute, func(context.Context) error {
+	err := azureTenant.propagation.until(ctx, clock, 3*time.Minute, func(context.Context) error {
 		triedAt = append(triedAt, clock.Since(start))
 		return &azure.Failure{Reason: azure.ReasonInvalidClientSecret}
 	})

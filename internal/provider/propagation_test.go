@@ -36,7 +36,7 @@ func TestPropagationReason(t *testing.T) {
 		{azureErr("missing_role", "tenant_not_found"), ""},
 		{&client.APIError{StatusCode: 409, Code: client.CodeSecretInUse}, ""},
 	} {
-		if got := propagationReason(tc.err); got != tc.want {
+		if got := azurePropagationReason(tc.err); got != tc.want {
 			t.Errorf("%v: %q, want %q", tc.err, got, tc.want)
 		}
 	}
@@ -47,7 +47,7 @@ func TestUntilPropagated(t *testing.T) {
 	clock := newSkipClock()
 	start := clock.Now()
 	tries := 0
-	err := untilPropagated(ctx, clock, time.Minute, func(context.Context) error {
+	err := azureTenant.propagation.until(ctx, clock, time.Minute, func(context.Context) error {
 		tries++
 		if tries < 3 {
 			return &azure.Failure{Reason: azure.ReasonApplicationNotFound}
@@ -63,12 +63,12 @@ func TestUntilPropagated(t *testing.T) {
 
 	tries = 0
 	final := errors.New("not found")
-	if err := untilPropagated(ctx, clock, time.Minute, func(context.Context) error { tries++; return final }); !errors.Is(err, final) || tries != 1 {
+	if err := azureTenant.propagation.until(ctx, clock, time.Minute, func(context.Context) error { tries++; return final }); !errors.Is(err, final) || tries != 1 {
 		t.Errorf("other errors fail at once: %v after %d", err, tries)
 	}
 
 	tries = 0
-	err = untilPropagated(ctx, clock, 0, func(context.Context) error { tries++; return azureErr("missing_role") })
+	err = azureTenant.propagation.until(ctx, clock, 0, func(context.Context) error { tries++; return azureErr("missing_role") })
 	var gaveUp *propagationGaveUp
 	if tries != 1 || errors.As(err, &gaveUp) || !testutil.HasAzureFailure(err, "missing_role") {
 		t.Errorf("a zero window does not retry: %v after %d", err, tries)
@@ -76,7 +76,7 @@ func TestUntilPropagated(t *testing.T) {
 
 	// The window ends the waits: 1s and 2s fit in 3s, the next 4s does not.
 	tries = 0
-	err = untilPropagated(ctx, clock, 3*time.Second, func(context.Context) error { tries++; return azureErr("missing_role") })
+	err = azureTenant.propagation.until(ctx, clock, 3*time.Second, func(context.Context) error { tries++; return azureErr("missing_role") })
 	if !errors.As(err, &gaveUp) || gaveUp.tries != 3 || tries != 3 || gaveUp.waited != 3*time.Second {
 		t.Errorf("window: %v after %d tries (%+v)", err, tries, gaveUp)
 	}
@@ -85,7 +85,7 @@ func TestUntilPropagated(t *testing.T) {
 	short, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 	defer cancel()
 	tries = 0
-	err = untilPropagated(short, clock, time.Hour, func(context.Context) error { tries++; return azureErr("missing_role") })
+	err = azureTenant.propagation.until(short, clock, time.Hour, func(context.Context) error { tries++; return azureErr("missing_role") })
 	if !errors.As(err, &gaveUp) || gaveUp.tries != 2 || tries != 2 {
 		t.Errorf("deadline: %v after %d tries", err, tries)
 	}

@@ -114,3 +114,24 @@ func TestAccAzureTenant_propagationOffWithZero(t *testing.T) {
 		t.Errorf("%d refused creates, want 1: 0s waits for nothing", n)
 	}
 }
+
+// TestAccAzureTenant_propagationTimeoutWins: propagation_timeout = "0s" turns the wait off for
+// every kind, whatever the deprecated azure_propagation_timeout says.
+func TestAccAzureTenant_propagationTimeoutWins(t *testing.T) {
+	d := newTestDirectory(0)
+	e := newEmulatorEnv(t, emulator.Options{Directory: d.dir}, "its directory grants too few roles")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
+		CheckDestroy:             e.checkGone(d.tenantID),
+		Steps: []resource.TestStep{
+			{
+				Config: e.configWith("propagation_timeout = \"0s\"\n  azure_propagation_timeout = \"10m\"",
+					d.config(d.noRoleApp, "read").hcl()),
+				ExpectError: expectError(`Azure roles missing`),
+			},
+		},
+	})
+	if n := e.count(createRoute, "422"); n != 1 {
+		t.Errorf("%d refused creates, want 1: propagation_timeout 0s waits for nothing", n)
+	}
+}

@@ -65,10 +65,8 @@ type providerModel struct {
 	AzureAuthorityHost      types.String         `tfsdk:"azure_authority_host"`
 	AzureGraphEndpoint      types.String         `tfsdk:"azure_graph_endpoint"`
 	AzurePropagationTimeout timetypes.GoDuration `tfsdk:"azure_propagation_timeout"`
+	PropagationTimeout      timetypes.GoDuration `tfsdk:"propagation_timeout"`
 }
-
-// DefaultPropagationTimeout is how long Entra ID propagation errors are retried by default.
-const DefaultPropagationTimeout = 3 * time.Minute
 
 func (p *seguraProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "segura"
@@ -147,11 +145,23 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Optional:   true,
 				Validators: []validator.String{validators.Check("an https URL", azure.CheckEndpoint)},
 			},
+			"propagation_timeout": schema.StringAttribute{
+				MarkdownDescription: "How long to keep retrying when the cloud has not yet propagated new credentials " +
+					"(for an Azure tenant, a new secret, application, admin consent or role assignment in Entra ID; the " +
+					"pre-flight's or Segura's answer), as a duration such as `3m`; `0s` turns it off. Other errors fail at " +
+					"once, and the resource's `timeouts` still bound the whole operation. Defaults to each kind's own: " +
+					"`3m` for an Azure tenant. Falls back to `SEGURA_PROPAGATION_TIMEOUT`.",
+				Optional:   true,
+				CustomType: timetypes.GoDurationType{},
+				Validators: []validator.String{validators.Duration(true)},
+			},
 			"azure_propagation_timeout": schema.StringAttribute{
-				MarkdownDescription: "How long to keep retrying when Entra ID has not yet propagated a new secret, " +
-					"application, admin consent or role assignment (the pre-flight's or Segura's answer), as a duration " +
-					"such as `3m`; `0s` turns it off. Other errors fail at once, and the resource's `timeouts` still " +
-					"bound the whole operation. Defaults to `3m`. Falls back to `SEGURA_AZURE_PROPAGATION_TIMEOUT`.",
+				MarkdownDescription: "Deprecated: use `propagation_timeout`. How long to keep retrying when Entra ID has " +
+					"not yet propagated a new secret, application, admin consent or role assignment, for Azure tenants " +
+					"only, when `propagation_timeout` is not set. Falls back to `SEGURA_AZURE_PROPAGATION_TIMEOUT`.",
+				DeprecationMessage: "Use propagation_timeout (SEGURA_PROPAGATION_TIMEOUT) instead: it serves every kind " +
+					"of connection. azure_propagation_timeout still sets the wait of Azure tenants when propagation_timeout " +
+					"is not set.",
 				Optional:   true,
 				CustomType: timetypes.GoDurationType{},
 				Validators: []validator.String{validators.Duration(true)},
@@ -167,17 +177,42 @@ type providerData struct {
 	cfg      client.Config
 	problems []settingProblem
 	// preflight is nil when azure_preflight is off.
-	preflight   *azure.Preflight
-	propagation time.Duration
+	preflight *azure.Preflight
+	// propagation is propagation_timeout, nil when unset; legacyPropagation the setting it
+	// replaces for one kind (azure_propagation_timeout), by the kind's type name.
+	propagation       *time.Duration
+	legacyPropagation map[string]time.Duration
 	// planChecksOff is set once a plan-time check found Segura unreachable: the others of
 	// the same run are skipped rather than each waiting in turn.
 	planChecksOff atomic.Bool
-	// reads serves the reads of connections, from one listing when there are many.
-	reads tenantReads
+	// reads serves the reads of connections, from one listing a collection when there are
+	// many: a reads of each kind, by *kind.
+	reads sync.Map
 
 	once   sync.Once
 	client *client.Client
 	err    error
+}
+
+// readsOf is the reads of the connections of k.
+func (d *providerData) readsOf(k *kind) reads {
+	if r, ok := d.reads.Load(k); ok {
+		return r.(reads)
+	}
+	r, _ := d.reads.LoadOrStore(k, k.calls.reads())
+	return r.(reads)
+}
+
+// propagationFor is how long to wait for the propagation of k's credentials:
+// propagation_timeout, else the kind's former setting, else the kind's default.
+func (d *providerData) propagationFor(k *kind) time.Duration {
+	if d.propagation != nil {
+		return *d.propagation
+	}
+	if w, ok := d.legacyPropagation[k.typeName]; ok {
+		return w
+	}
+	return k.propagation.window
 }
 
 // secrets are the provider's own secrets, for maskDiagnostics.
@@ -261,8 +296,17 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	graph := r.preflightEndpoint(m.AzureGraphEndpoint, settingAzureGraphEndpoint)
 	authority := r.preflightEndpoint(m.AzureAuthorityHost, settingAzureAuthorityHost)
-	propagation := r.duration(r.preflightString(m.AzurePropagationTimeout.StringValue, settingAzurePropagationTimeout),
-		settingAzurePropagationTimeout, true, DefaultPropagationTimeout)
+	propagation := r.optionalDuration(m.PropagationTimeout.StringValue, settingPropagationTimeout)
+	legacy := map[string]time.Duration{}
+	if w := r.optionalDuration(m.AzurePropagationTimeout.StringValue, settingAzurePropagationTimeout); w != nil {
+		legacy[azureTenant.typeName] = *w
+		if m.AzurePropagationTimeout.IsNull() {
+			// The schema warns of the attribute; its environment variable is warned of here.
+			resp.Diagnostics.AddWarning("Deprecated environment variable "+settingAzurePropagationTimeout.env,
+				fmt.Sprintf("%s sets azure_propagation_timeout, which is deprecated: set %s (propagation_timeout) "+
+					"instead, which serves every kind of connection.", settingAzurePropagationTimeout.env, settingPropagationTimeout.env))
+		}
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -272,7 +316,8 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		cfg.UserAgent += " terraform/" + req.TerraformVersion
 	}
 	cfg.Logger = tflogLogger{}
-	data := &providerData{clock: p.clock, cfg: cfg, problems: r.problems, propagation: propagation}
+	data := &providerData{clock: p.clock, cfg: cfg, problems: r.problems, propagation: propagation,
+		legacyPropagation: legacy}
 	if preflight {
 		data.preflight = &azure.Preflight{Environment: environment, AuthorityHost: authority, GraphEndpoint: graph,
 			Transport: p.preflightTransport}

@@ -29,6 +29,7 @@ var (
 	settingAzureAuthorityHost      = setting{"azure_authority_host", "AZURE_AUTHORITY_HOST"}
 	settingAzureGraphEndpoint      = setting{"azure_graph_endpoint", "SEGURA_AZURE_GRAPH_ENDPOINT"}
 	settingAzurePropagationTimeout = setting{"azure_propagation_timeout", "SEGURA_AZURE_PROPAGATION_TIMEOUT"}
+	settingPropagationTimeout      = setting{"propagation_timeout", "SEGURA_PROPAGATION_TIMEOUT"}
 )
 
 // maxRetriesLimit is the largest max_retries.
@@ -130,6 +131,17 @@ func (r *settingsReader) duration(value string, s setting, allowZero bool, def t
 		r.invalid(s, value, err.Error())
 	}
 	return d
+}
+
+// optionalDuration is a duration setting of the cloud side (0 allowed), nil when unset in
+// the configuration and its environment variable.
+func (r *settingsReader) optionalDuration(v types.String, s setting) *time.Duration {
+	value := r.preflightString(v, s)
+	if value == "" {
+		return nil
+	}
+	d := r.duration(value, s, true, 0)
+	return &d
 }
 
 // boolean is a true or false setting, def when unset or unknown.

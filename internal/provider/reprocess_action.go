@@ -19,16 +19,8 @@ import (
 
 var _ fwaction.ActionWithConfigure = &reprocessAction{}
 
-// reprocessKind is what the reprocess action needs of a kind of connection: its names and
-// its two calls. Setup has Reprocess for every cloud, so a new kind is one more value.
-type reprocessKind struct {
-	// typeName follows the provider's name: azure_tenant_reprocess.
-	typeName string
-	// what names the kind in messages; key is the attribute that names the connection.
-	what, key, keyDescription string
-	keyValidators             []validator.String
-	get, reprocess            func(context.Context, *client.Client, string) (connectionState, error)
-}
+// NewAzureTenantReprocessAction is the segura_azure_tenant_reprocess action.
+func NewAzureTenantReprocessAction() fwaction.Action { return &reprocessAction{kind: &azureTenant} }
 
 // connectionState is what the action reads of a connection of any kind.
 type connectionState struct {
@@ -38,28 +30,12 @@ type connectionState struct {
 	fixes syncFixes
 }
 
-var azureTenantReprocess = reprocessKind{
-	typeName: "azure_tenant_reprocess", what: "Azure tenant", key: "tenant_id",
-	keyDescription: "Directory (tenant) ID of the connected Azure tenant, a UUID in any letter case.",
-	keyValidators:  []validator.String{validators.UUID()},
-	get:            azureState((*client.Client).GetAzureTenant),
-	reprocess:      azureState((*client.Client).ReprocessAzureTenant),
-}
-
-// azureState adapts a call of the client that answers an Azure tenant connection.
-func azureState(call func(*client.Client, context.Context, string) (*client.AzureTenant, error)) func(context.Context, *client.Client, string) (connectionState, error) {
-	return func(ctx context.Context, c *client.Client, id string) (connectionState, error) {
-		t, err := call(c, ctx, id)
-		if err != nil {
-			return connectionState{}, err
-		}
-		return connectionState{status: t.Status, sync: t.Synchronization, fixes: azureSyncFixes(t.IntegrationMode)}, nil
+// state reads what the action needs of the answer of a call.
+func (k *kind) state(w wire, err error) (connectionState, error) {
+	if err != nil {
+		return connectionState{}, err
 	}
-}
-
-// NewAzureTenantReprocessAction is the segura_azure_tenant_reprocess action.
-func NewAzureTenantReprocessAction() fwaction.Action {
-	return &reprocessAction{kind: azureTenantReprocess}
+	return connectionState{status: w.Shared().Status, sync: w.Shared().Synchronization, fixes: k.syncFixes(w)}, nil
 }
 
 // Default and bounds of the wait for a synchronization.
@@ -70,12 +46,12 @@ const (
 )
 
 type reprocessAction struct {
-	kind reprocessKind
+	kind *kind
 	data *providerData
 }
 
 func (a *reprocessAction) Metadata(_ context.Context, req fwaction.MetadataRequest, resp *fwaction.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_" + a.kind.typeName
+	resp.TypeName = req.ProviderTypeName + "_" + a.kind.typeName + "_reprocess"
 }
 
 func (a *reprocessAction) Schema(_ context.Context, _ fwaction.SchemaRequest, resp *fwaction.SchemaResponse) {
@@ -83,9 +59,9 @@ func (a *reprocessAction) Schema(_ context.Context, _ fwaction.SchemaRequest, re
 		MarkdownDescription: fmt.Sprintf("Synchronizes a connected %s with Cloud Entitlements now, as Setup's *Reprocess* "+
 			"does, instead of at the next 15-minute run, and by default waits for that synchronization to finish. "+
 			"Invoke it with `terraform apply -invoke=action.segura_%s.<name>`, or from a resource's "+
-			"`lifecycle { action_trigger { ... } }`. Actions need Terraform 1.14 or later.", a.kind.what, a.kind.typeName),
+			"`lifecycle { action_trigger { ... } }`. Actions need Terraform 1.14 or later.", a.kind.what, a.kind.typeName+"_reprocess"),
 		Attributes: map[string]schema.Attribute{
-			a.kind.key: schema.StringAttribute{MarkdownDescription: a.kind.keyDescription, Required: true,
+			a.kind.key: schema.StringAttribute{MarkdownDescription: a.kind.keyText, Required: true,
 				Validators: a.kind.keyValidators},
 			"wait": schema.BoolAttribute{Optional: true, MarkdownDescription: "Wait until the synchronization has " +
 				"finished, reporting its progress, and fail when it fails. Defaults to `true`; `false` only starts it."},
@@ -117,14 +93,14 @@ func (a *reprocessAction) Invoke(ctx context.Context, req fwaction.InvokeRequest
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	what := action{"reprocess", id.ValueString()}
+	what := a.kind.act("reprocess", id.ValueString())
 
-	got, err := a.kind.get(ctx, c, id.ValueString())
+	got, err := a.kind.state(a.kind.calls.get(ctx, c, id.ValueString()))
 	if err == nil && got.status == client.StatusInactive {
 		err = errInactive
 	}
 	if err == nil {
-		got, err = a.kind.reprocess(ctx, c, id.ValueString())
+		got, err = a.kind.state(a.kind.calls.reprocess(ctx, c, id.ValueString()))
 	}
 	if err != nil {
 		a.addError(&resp.Diagnostics, what, id.ValueString(), err)
@@ -149,9 +125,9 @@ func (a *reprocessAction) wait(ctx context.Context, c *client.Client, id string,
 			return
 		case <-a.data.clock.After(poll):
 		}
-		got, err := a.kind.get(ctx, c, id)
+		got, err := a.kind.state(a.kind.calls.get(ctx, c, id))
 		if err != nil {
-			a.addError(&resp.Diagnostics, action{"follow the synchronization of", id}, id, err)
+			a.addError(&resp.Diagnostics, a.kind.act("follow the synchronization of", id), id, err)
 			return
 		}
 		if got.sync.State != last.sync.State {

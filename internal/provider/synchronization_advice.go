@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 
-	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
 )
 
@@ -35,25 +34,4 @@ func syncFailure(what, id string, s client.Synchronization, fixes syncFixes) (su
 // configuration can mend.
 type syncFixes struct {
 	credentials, permissions, roles string
-}
-
-// azureSyncFixes is the advice for an Azure tenant connected in mode: the permissions and
-// roles that mode needs, with their IDs, since the synchronization does not say which lack.
-func azureSyncFixes(mode string) syncFixes {
-	var permissions, roles []string
-	for _, p := range azure.RequiredPermissions(mode) {
-		permissions = append(permissions, p.Name)
-	}
-	for _, r := range azure.RequiredRoles(mode) {
-		roles = append(roles, r.Name)
-	}
-	return syncFixes{
-		credentials: "Rotate the client secret: create a new one in Certificates & secrets of the app registration, " +
-			"then set secret_value, or secret_value_wo with a higher secret_value_wo_version, and apply (see the " +
-			"guide \"Rotating the client secret\").",
-		permissions: fmt.Sprintf("integration_mode %q needs these Microsoft Graph application permissions, each with "+
-			"admin consent; grant those that lack:%s", mode, permissionBullets(permissions)),
-		roles: "Both modes need these Azure roles, assigned to the application's service principal on the " +
-			"subscriptions or management groups to analyse; assign those that lack:" + roleBullets(roles),
-	}
 }

@@ -23,7 +23,7 @@ var Words = []string{
 	"max_retries", "SEGURA_MAX_RETRIES", "azure_preflight", "SEGURA_AZURE_PREFLIGHT",
 	"azure_environment", "SEGURA_AZURE_ENVIRONMENT", "azure_authority_host", "AZURE_AUTHORITY_HOST",
 	"azure_graph_endpoint", "SEGURA_AZURE_GRAPH_ENDPOINT", "azure_propagation_timeout",
-	"SEGURA_AZURE_PROPAGATION_TIMEOUT", "SSL_CERT_FILE",
+	"SEGURA_AZURE_PROPAGATION_TIMEOUT", "propagation_timeout", "SEGURA_PROPAGATION_TIMEOUT", "SSL_CERT_FILE",
 	// attributes of the resources, data sources, list resources and actions
 	"id", "name", "tenant_id", "application_id", "secret_value", "secret_value_wo",
 	"secret_value_wo_version", "integration_mode", "tags", "status", "connected_at",

@@ -75,7 +75,7 @@ func readAll(t *testing.T, r *tenantReads, c *client.Client, ids []string) map[s
 
 func TestTenantReads_fewReadsAreGETs(t *testing.T) {
 	emu, c, ids := readsEnv(t, directReads, 0)
-	var r tenantReads
+	r := tenantReads{col: client.AzureTenants}
 	for id, err := range readAll(t, &r, c, ids) {
 		if err != nil {
 			t.Errorf("%s: %v", id, err)
@@ -101,7 +101,7 @@ func TestTenantReads_manyReadsAreServedFromPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := emu.Counts()
-	var r tenantReads
+	r := tenantReads{col: client.AzureTenants}
 	for id, err := range readAll(t, &r, c, ids) {
 		switch {
 		case id == ids[9] && !client.IsNotFound(err):
@@ -125,7 +125,7 @@ func TestTenantReads_manyReadsAreServedFromPages(t *testing.T) {
 
 func TestTenantReads_writesAreNeverHiddenByOlderPages(t *testing.T) {
 	_, c, ids := readsEnv(t, 20, 0)
-	var r tenantReads
+	r := tenantReads{col: client.AzureTenants}
 	// A write begun before the listing, that ends after its pages were read.
 	r.writing(ids[2])
 	readAll(t, &r, c, ids) // the listing is done
@@ -158,7 +158,7 @@ func TestTenantReads_writesAreNeverHiddenByOlderPages(t *testing.T) {
 // were read is not on them; a read finds it with its own GET, rather than report it gone.
 func TestTenantReads_missingFromPagesIsConfirmed(t *testing.T) {
 	emu, c, ids := readsEnv(t, 20, 0)
-	var r tenantReads
+	r := tenantReads{col: client.AzureTenants}
 	readAll(t, &r, c, ids)
 	if !r.complete {
 		t.Fatal("the listing is not complete after 20 reads of 20 connections")
@@ -179,7 +179,7 @@ func TestTenantReads_missingFromPagesIsConfirmed(t *testing.T) {
 
 func TestTenantReads_largeAccountFewReads(t *testing.T) {
 	emu, c, ids := readsEnv(t, 8, 4000)
-	var r tenantReads
+	r := tenantReads{col: client.AzureTenants}
 	for id, err := range readAll(t, &r, c, ids) {
 		if err != nil {
 			t.Errorf("%s: %v", id, err)
@@ -250,7 +250,7 @@ func TestAccAzureTenant_refreshFromPages(t *testing.T) {
 // that a read whose context ends while a page is slow to come leaves nothing behind.
 func TestTenantReads_noGoroutineOutlivesARead(t *testing.T) {
 	emu, c, ids := readsEnv(t, directReads+1, 0)
-	var r tenantReads
+	r := tenantReads{col: client.AzureTenants}
 	readAll(t, &r, c, ids[:directReads])
 	testutil.Fault(t, emu.AddFault, emulator.Fault{Route: routeListTenants, LatencyMS: 3000, Count: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -260,7 +260,10 @@ func TestTenantReads_noGoroutineOutlivesARead(t *testing.T) {
 	}
 	buf := make([]byte, 1<<20)
 	stacks := string(buf[:runtime.Stack(buf, true)])
-	if strings.Contains(stacks, "provider.(*tenantReads)") {
+	if strings.Contains(stacks, "provider.(*connectionReads") {
 		t.Errorf("a goroutine of the read goes on after it returned:\n%s", stacks)
 	}
 }
+
+// tenantReads are the reads of Azure tenants.
+type tenantReads = connectionReads[client.AzureTenant, *client.AzureTenant]
