@@ -138,7 +138,11 @@ func addAnswerError(diags *diag.Diagnostics, action action, apiErr *client.APIEr
 	for _, k := range kinds {
 		// Each kind's own refusals have codes of their own.
 		if apiErr.Code == k.codeAlreadyConnected {
-			addAttributeError(diags, k.key, k.summaryAlreadyConnected(), k.alreadyConnected(action.key)+ref)
+			key := action.key
+			if key == "" && k.keyInRefusal != nil {
+				key = k.keyInRefusal(apiErr.Message)
+			}
+			addAttributeError(diags, k.key, k.summaryAlreadyConnected(), k.alreadyConnected(key)+ref)
 			return
 		}
 		if k.explainVerdict(diags, action, apiErr, ref) {

@@ -24,6 +24,14 @@ func NewAzureTenantDataSource() datasource.DataSource {
 	return &connectionDataSource{kind: &azureTenant}
 }
 
+// NewAWSAccountDataSource is the segura_aws_account data source.
+func NewAWSAccountDataSource() datasource.DataSource { return &connectionDataSource{kind: &awsAccount} }
+
+// NewAWSAccountsDataSource is the segura_aws_accounts data source.
+func NewAWSAccountsDataSource() datasource.DataSource {
+	return &connectionsDataSource{kind: &awsAccount}
+}
+
 // NewAzureTenantsDataSource is the segura_azure_tenants data source.
 func NewAzureTenantsDataSource() datasource.DataSource {
 	return &connectionsDataSource{kind: &azureTenant}

@@ -35,6 +35,9 @@ type kind struct {
 	// keyText describes the key where a configuration gives it (a data source, the action).
 	keyText       string
 	keyValidators []validator.String
+	// keyInRefusal finds the key in the message of a refusal of a create whose key was not
+	// known (one that Segura reads from the credential); nil when the key is always known.
+	keyInRefusal func(message string) string
 	// badImportID says why id cannot be imported, or "".
 	badImportID func(id string) string
 	// secret, secretWO and secretVersion are the secret's attributes in both styles.
@@ -93,7 +96,7 @@ type kindTexts struct {
 // diagnostics look through them.
 var kinds []*kind
 
-func init() { kinds = []*kind{&azureTenant} }
+func init() { kinds = []*kind{&azureTenant, &awsAccount} }
 
 // act is what a diagnostic says was attempted on the connection of key ("" for several).
 func (k *kind) act(verb, key string) action {

@@ -26,6 +26,9 @@ func NewAzureTenantListResource() list.ListResource {
 	return &connectionListResource{kind: &azureTenant}
 }
 
+// NewAWSAccountListResource is the segura_aws_account list resource.
+func NewAWSAccountListResource() list.ListResource { return &connectionListResource{kind: &awsAccount} }
+
 // connectionListResource finds the connections of a kind.
 type connectionListResource struct {
 	kind *kind

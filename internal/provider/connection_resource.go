@@ -56,6 +56,9 @@ func durationText(d time.Duration) string {
 // NewAzureTenantResource is the segura_azure_tenant resource.
 func NewAzureTenantResource() resource.Resource { return &connectionResource{kind: &azureTenant} }
 
+// NewAWSAccountResource is the segura_aws_account resource.
+func NewAWSAccountResource() resource.Resource { return &connectionResource{kind: &awsAccount} }
+
 // connectionResource is the resource of a kind of connection.
 type connectionResource struct {
 	kind *kind

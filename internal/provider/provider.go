@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/segura/terraform-provider-segura/internal/aws"
 	"github.com/segura/terraform-provider-segura/internal/azure"
 	"github.com/segura/terraform-provider-segura/internal/client"
 	"github.com/segura/terraform-provider-segura/internal/validators"
@@ -61,6 +62,7 @@ type providerModel struct {
 	MaxRetries     types.Int64          `tfsdk:"max_retries"`
 
 	AzurePreflight          types.Bool           `tfsdk:"azure_preflight"`
+	AWSPreflight            types.Bool           `tfsdk:"aws_preflight"`
 	AzureEnvironment        types.String         `tfsdk:"azure_environment"`
 	AzureAuthorityHost      types.String         `tfsdk:"azure_authority_host"`
 	AzureGraphEndpoint      types.String         `tfsdk:"azure_graph_endpoint"`
@@ -124,6 +126,14 @@ func (p *seguraProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"Falls back to `SEGURA_AZURE_PREFLIGHT`.",
 				Optional: true,
 			},
+			"aws_preflight": schema.BoolAttribute{
+				MarkdownDescription: "Before an AWS account is connected, or its access key changes, ask AWS STS whose key it " +
+					"is and IAM whether its user has `IAMReadOnlyAccess`, so that mistakes are reported before anything is " +
+					"sent to Segura. The endpoints are the AWS SDK's (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_IAM`); " +
+					"nothing else of the machine's AWS settings is read. When AWS cannot be reached, a warning is shown " +
+					"and Segura's own verification decides. Defaults to `true`. Falls back to `SEGURA_AWS_PREFLIGHT`.",
+				Optional: true,
+			},
 			"azure_environment": schema.StringAttribute{
 				MarkdownDescription: "Azure cloud of the tenants: `public` (default), `usgovernment` or `china`. " +
 					"Falls back to `SEGURA_AZURE_ENVIRONMENT`.",
@@ -178,6 +188,8 @@ type providerData struct {
 	problems []settingProblem
 	// preflight is nil when azure_preflight is off.
 	preflight *azure.Preflight
+	// awsPreflight is nil when aws_preflight is off.
+	awsPreflight *aws.Preflight
 	// propagation is propagation_timeout, nil when unset; legacyPropagation the setting it
 	// replaces for one kind (azure_propagation_timeout), by the kind's type name.
 	propagation       *time.Duration
@@ -290,6 +302,7 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		Clock:          p.clock,
 	}
 	preflight := r.boolean(m.AzurePreflight, settingAzurePreflight, true)
+	awsPreflight := r.boolean(m.AWSPreflight, settingAWSPreflight, true)
 	environment := r.preflightString(m.AzureEnvironment, settingAzureEnvironment)
 	if environment != "" && !azure.IsEnvironment(environment) {
 		r.invalid(settingAzureEnvironment, environment, "is not one of "+strings.Join(azure.EnvironmentNames(), ", "))
@@ -322,6 +335,9 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		data.preflight = &azure.Preflight{Environment: environment, AuthorityHost: authority, GraphEndpoint: graph,
 			Transport: p.preflightTransport}
 	}
+	if awsPreflight {
+		data.awsPreflight = &aws.Preflight{}
+	}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data
@@ -332,19 +348,20 @@ func (p *seguraProvider) Configure(ctx context.Context, req provider.ConfigureRe
 var newTenantResource = NewAzureTenantResource
 
 func (p *seguraProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newTenantResource}
+	return []func() resource.Resource{newTenantResource, NewAWSAccountResource}
 }
 
 func (p *seguraProvider) ListResources(_ context.Context) []func() list.ListResource {
-	return []func() list.ListResource{NewAzureTenantListResource}
+	return []func() list.ListResource{NewAzureTenantListResource, NewAWSAccountListResource}
 }
 
 func (p *seguraProvider) Actions(_ context.Context) []func() fwaction.Action {
-	return []func() fwaction.Action{NewAzureTenantReprocessAction}
+	return []func() fwaction.Action{NewAzureTenantReprocessAction, NewAWSAccountReprocessAction}
 }
 
 func (p *seguraProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewAzureTenantDataSource, NewAzureTenantsDataSource, NewAzureRequiredPermissionsDataSource,
+		NewAWSAccountDataSource, NewAWSAccountsDataSource,
 	}
 }

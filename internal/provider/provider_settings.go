@@ -25,6 +25,7 @@ var (
 	settingRequestTimeout          = setting{"request_timeout", "SEGURA_REQUEST_TIMEOUT"}
 	settingMaxRetries              = setting{"max_retries", "SEGURA_MAX_RETRIES"}
 	settingAzurePreflight          = setting{"azure_preflight", "SEGURA_AZURE_PREFLIGHT"}
+	settingAWSPreflight            = setting{"aws_preflight", "SEGURA_AWS_PREFLIGHT"}
 	settingAzureEnvironment        = setting{"azure_environment", "SEGURA_AZURE_ENVIRONMENT"}
 	settingAzureAuthorityHost      = setting{"azure_authority_host", "AZURE_AUTHORITY_HOST"}
 	settingAzureGraphEndpoint      = setting{"azure_graph_endpoint", "SEGURA_AZURE_GRAPH_ENDPOINT"}

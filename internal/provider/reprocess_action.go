@@ -22,6 +22,9 @@ var _ fwaction.ActionWithConfigure = &reprocessAction{}
 // NewAzureTenantReprocessAction is the segura_azure_tenant_reprocess action.
 func NewAzureTenantReprocessAction() fwaction.Action { return &reprocessAction{kind: &azureTenant} }
 
+// NewAWSAccountReprocessAction is the segura_aws_account_reprocess action.
+func NewAWSAccountReprocessAction() fwaction.Action { return &reprocessAction{kind: &awsAccount} }
+
 // connectionState is what the action reads of a connection of any kind.
 type connectionState struct {
 	status string

@@ -21,6 +21,7 @@ var Words = []string{
 	"url", "SEGURA_URL", "client_id", "SEGURA_CLIENT_ID", "client_secret", "SEGURA_CLIENT_SECRET",
 	"token_url", "SEGURA_TOKEN_URL", "request_timeout", "SEGURA_REQUEST_TIMEOUT",
 	"max_retries", "SEGURA_MAX_RETRIES", "azure_preflight", "SEGURA_AZURE_PREFLIGHT",
+	"aws_preflight", "SEGURA_AWS_PREFLIGHT", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM",
 	"azure_environment", "SEGURA_AZURE_ENVIRONMENT", "azure_authority_host", "AZURE_AUTHORITY_HOST",
 	"azure_graph_endpoint", "SEGURA_AZURE_GRAPH_ENDPOINT", "azure_propagation_timeout",
 	"SEGURA_AZURE_PROPAGATION_TIMEOUT", "propagation_timeout", "SEGURA_PROPAGATION_TIMEOUT", "SSL_CERT_FILE",
@@ -30,7 +31,8 @@ var Words = []string{
 	"synchronization", "state", "last_run_at", "next_run_at", "reason", "message", "timeouts",
 	"create", "update", "delete", "read", "tenants", "tenant_ids", "exclude_tenant_ids",
 	"synchronization_state", "graph_permissions", "graph_permission_ids", "graph_app_id", "azure_roles",
-	"wait", "timeout",
+	"wait", "timeout", "account_id", "access_key_id", "secret_access_key", "secret_access_key_wo",
+	"secret_access_key_wo_version", "accounts", "exclude_account_ids",
 }
 
 // Mask replaces every non-empty secret in s with Text, except where it stands strictly inside
