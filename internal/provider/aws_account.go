@@ -102,6 +102,7 @@ var awsAccount = kind{
 	checkPlan:            awsCheckPlan,
 	preflight:            awsPreflight,
 	skipped:              awsPreflightSkipped,
+	warnAtPlan:           true,
 	codeAlreadyConnected: client.CodeAlreadyConnected,
 	propagation: propagationRule{
 		reason: awsPropagationReason, window: DefaultAWSPropagationTimeout, words: "AWS key propagation",

@@ -10,6 +10,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/segura/terraform-provider-segura/internal/client"
 )
@@ -106,4 +108,41 @@ func (k *kind) sameSettings(ctx context.Context, plan values, w wire) bool {
 		}
 	}
 	return true
+}
+
+// warnRefusedNow runs the kind's pre-flight once, within planCheckTimeout, for a plan that
+// sends a credential known at plan (a create, or a new secret), and warns of a refusal on the
+// attribute to fix. Never an error: a credential made in the same run, or minutes ago, may
+// not have propagated yet, and the apply waits for it. A cloud that cannot be reached says
+// nothing here; the apply warns of it.
+func (r *connectionResource) warnRefusedNow(ctx context.Context, config tfsdk.Config, plan values, diags *diag.Diagnostics) {
+	k := r.kind
+	if !k.warnAtPlan || r.data == nil || diags.HasError() {
+		return
+	}
+	secret, _ := plan[k.secret].(types.String)
+	if secret.IsNull() {
+		diags.Append(config.GetAttribute(ctx, path.Root(k.secretWO), &secret)...)
+	}
+	if secret.IsNull() || secret.IsUnknown() || slices.ContainsFunc(k.settings, plan.unknown) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, planCheckTimeout)
+	defer cancel()
+	verdict, _ := k.preflight(ctx, r.data, plan, secret.ValueString())
+	field, summary, detail, ok := k.explainPreflight(verdict)
+	if verdict == nil || !ok {
+		return
+	}
+	window := durationText(r.data.propagationFor(k))
+	if r.data.propagationFor(k) == 0 {
+		window = "0s"
+	}
+	var found diag.Diagnostics
+	found.AddAttributeWarning(path.Root(field), summary+" (refused now)",
+		fmt.Sprintf("%s\n\nThe plan goes on: a credential made in the last minutes may still be propagating. The "+
+			"apply checks again and waits up to %s (propagation_timeout) for what %s may still propagate; "+
+			"anything else fails it then.", detail, window, k.propagation.service))
+	maskDiagnostics(&found, secret.ValueString())
+	diags.Append(found...)
 }

@@ -69,8 +69,11 @@ type kind struct {
 
 	// preflight checks credentials in the cloud before they are sent: verdict is a refusal,
 	// unreachable an error that says nothing of them. skipped words the warning for the latter.
-	preflight   func(ctx context.Context, d *providerData, v values, secret string) (verdict, unreachable error)
-	skipped     func(err error) (summary, detail string)
+	preflight func(ctx context.Context, d *providerData, v values, secret string) (verdict, unreachable error)
+	skipped   func(err error) (summary, detail string)
+	// warnAtPlan: a plan that sends a known credential runs the pre-flight once and warns of
+	// a refusal (warnRefusedNow).
+	warnAtPlan  bool
 	propagation propagationRule
 	// syncFixes is the advice for a failed synchronization of w.
 	syncFixes func(w wire) syncFixes

@@ -465,6 +465,7 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	if req.State.Raw.IsNull() || !same(plan[k.key], state[k.key]) {
 		r.checkNotConnected(ctx, plan, &resp.Diagnostics) // a create, or the create of a replacement
+		r.warnRefusedNow(ctx, req.Config, plan, &resp.Diagnostics)
 		return
 	}
 	if plan.unknown(k.secret) || plan.unknown(k.secretVersion) {
@@ -472,5 +473,8 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	if k.checkPlan != nil {
 		k.checkPlan(state, plan, k.secretChanged(state, plan), &resp.Diagnostics)
+	}
+	if k.secretChanged(state, plan) && !resp.Diagnostics.HasError() {
+		r.warnRefusedNow(ctx, req.Config, plan, &resp.Diagnostics)
 	}
 }
