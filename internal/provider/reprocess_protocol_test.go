@@ -34,6 +34,9 @@ type protocolServer struct {
 	// interface of terraform-plugin-go, deprecated only for its coming merge into ProviderServer.
 	server tfprotov6.ProviderServerWithActions //nolint:staticcheck // no other interface has the action methods yet
 	schema *tfprotov6.GetProviderSchemaResponse
+	// action is the type of the action invoked, key the attribute that names its connection:
+	// the Azure tenant's unless a test sets another kind's.
+	action, key string
 }
 
 // newProtocolServer starts the provider on clock and configures it against e.
@@ -54,7 +57,7 @@ func newProtocolServer(t *testing.T, e *accEnv, clock clockwork.Clock) *protocol
 		t.Fatal(err)
 	}
 	failOnErrors(t, "GetProviderSchema", schema.Diagnostics)
-	p := &protocolServer{t: t, server: server, schema: schema}
+	p := &protocolServer{t: t, server: server, schema: schema, action: reprocessActionType, key: "tenant_id"}
 	config := p.value(schema.Provider, map[string]tftypes.Value{
 		"url":                  tftypes.NewValue(tftypes.String, e.url),
 		"client_id":            tftypes.NewValue(tftypes.String, e.id),
@@ -101,11 +104,11 @@ func (p *protocolServer) value(schema *tfprotov6.Schema, set map[string]tftypes.
 // are left out when nil or "".
 func (p *protocolServer) actionConfig(tenantID string, wait *bool, timeout string) *tfprotov6.DynamicValue {
 	p.t.Helper()
-	schema, ok := p.schema.ActionSchemas[reprocessActionType]
+	schema, ok := p.schema.ActionSchemas[p.action]
 	if !ok {
-		p.t.Fatalf("the provider has no action %s", reprocessActionType)
+		p.t.Fatalf("the provider has no action %s", p.action)
 	}
-	set := map[string]tftypes.Value{"tenant_id": tftypes.NewValue(tftypes.String, tenantID)}
+	set := map[string]tftypes.Value{p.key: tftypes.NewValue(tftypes.String, tenantID)}
 	if wait != nil {
 		set["wait"] = tftypes.NewValue(tftypes.Bool, *wait)
 	}
@@ -127,21 +130,21 @@ type invoked struct {
 // its events until the stream ends.
 func (p *protocolServer) invoke(config *tfprotov6.DynamicValue) (invoked, error) {
 	ctx := context.Background()
-	validated, err := p.server.ValidateActionConfig(ctx, &tfprotov6.ValidateActionConfigRequest{ActionType: reprocessActionType, Config: config})
+	validated, err := p.server.ValidateActionConfig(ctx, &tfprotov6.ValidateActionConfigRequest{ActionType: p.action, Config: config})
 	if err != nil {
 		return invoked{}, err
 	}
 	if msg := errorsOf(validated.Diagnostics); msg != "" {
 		return invoked{}, fmt.Errorf("ValidateActionConfig: %s", msg)
 	}
-	planned, err := p.server.PlanAction(ctx, &tfprotov6.PlanActionRequest{ActionType: reprocessActionType, Config: config})
+	planned, err := p.server.PlanAction(ctx, &tfprotov6.PlanActionRequest{ActionType: p.action, Config: config})
 	if err != nil {
 		return invoked{}, err
 	}
 	if msg := errorsOf(planned.Diagnostics); msg != "" {
 		return invoked{}, fmt.Errorf("PlanAction: %s", msg)
 	}
-	stream, err := p.server.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{ActionType: reprocessActionType, Config: config})
+	stream, err := p.server.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{ActionType: p.action, Config: config})
 	if err != nil {
 		return invoked{}, err
 	}
