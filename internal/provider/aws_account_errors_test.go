@@ -168,6 +168,17 @@ func TestAccAWSAccount_preflightOff(t *testing.T) {
 	if n := e.count(awsCreateRoute, "422"); n != 2 {
 		t.Errorf("%d creates refused by Segura, want 2: a wrong secret and a missing policy fail at once", n)
 	}
+	// The same through the environment.
+	t.Setenv("SEGURA_AWS_PREFLIGHT", "false")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.providers(),
+		Steps: []resource.TestStep{
+			{Config: e.config(wrongSecret.hcl()), ExpectError: expectError(`AWS refused the secret access key`)},
+		},
+	})
+	if n := e.count(stsRoute, ""); n != 0 {
+		t.Errorf("STS was asked %d times with SEGURA_AWS_PREFLIGHT=false", n)
+	}
 }
 
 // TestAccAWSAccount_propagation: a key that STS knows only 20 s after it was made connects
