@@ -122,7 +122,8 @@ func (e *accEnv) checkAWSGone(accounts ...string) func(*terraform.State) error {
 }
 
 // TestAccAWSAccount_lifecycle: the create takes the account from Segura's answer; import by
-// CLI and import block; name, tags and status change in place; the key pair rotates in place.
+// CLI and import block; name, tags and status change in place; the key pair rotates in place;
+// account_id set to the same account changes nothing, and to another replaces the connection.
 func TestAccAWSAccount_lifecycle(t *testing.T) {
 	e := newAWSEnv(t)
 	c := newAWSConfig(keyReader)
@@ -130,9 +131,13 @@ func TestAccAWSAccount_lifecycle(t *testing.T) {
 	updated.name, updated.tags, updated.status = "Production (renamed)", []string{"prod", "eu"}, "inactive"
 	rotated := updated
 	rotated.keyID, rotated.secret = keyRotated, awsSecrets[keyRotated]
+	known := rotated
+	known.accountID = awsAccount1
+	moved := rotated
+	moved.accountID, moved.keyID, moved.secret = awsAccount3, keyThird, awsSecrets[keyThird]
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.providers(),
-		CheckDestroy:             e.checkAWSGone(awsAccount1),
+		CheckDestroy:             e.checkAWSGone(awsAccount1, awsAccount3),
 		Steps: []resource.TestStep{
 			{
 				Config: e.config(c.hcl()),
@@ -192,6 +197,21 @@ func TestAccAWSAccount_lifecycle(t *testing.T) {
 				},
 				Check: func(*terraform.State) error {
 					return e.awsAccountHolds(awsAccount1, keyRotated, updated.name, "inactive")
+				},
+			},
+			{
+				// account_id set to the account it holds: nothing to change.
+				Config:   e.config(known.hcl()),
+				PlanOnly: true,
+			},
+			{
+				// Another account_id replaces the connection.
+				Config: e.config(moved.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(awsResource, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: func(*terraform.State) error {
+					return e.awsAccountHolds(awsAccount3, keyThird, updated.name, "inactive")
 				},
 			},
 		},
